@@ -1,0 +1,170 @@
+"""Settings, read once from ``ASAN_*`` environment variables.
+
+A bad or missing value stops start-up with one line naming the variable: a
+government's operator must be able to fix a deployment from that line alone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from asan.errors import ConfigError
+
+Environment = Literal["dev", "production"]
+
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_SUPPORTED_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
+_MIN_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: str
+    """Runtime connection: in production a role that neither owns the tables nor bypasses RLS."""
+    migration_url: str
+    """Owner connection used by ``asan db upgrade``; defaults to ``url``."""
+    runtime_role: str
+    """PostgreSQL role the migrations grant table access to (and nothing more)."""
+    pool_size: int
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.url.startswith("postgresql")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: Environment
+    base_domain: str
+    secret_key: str
+    tenants_dir: Path
+    var_dir: Path
+    migrations_dir: Path
+    database: DatabaseSettings
+    log_level: str
+    log_format: Literal["json", "console"]
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+def _repository_root() -> Path:
+    # platform/asan/config.py -> repository root; only meaningful for a checkout.
+    return Path(__file__).resolve().parents[2]
+
+
+def _read(environ: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    value = environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip()
+
+
+def _database_url(name: str, value: str) -> str:
+    try:
+        url: URL = make_url(value)
+    except ArgumentError as exc:
+        raise ConfigError(f"{name} is not a database URL: {value!r}") from exc
+    if url.drivername not in _SUPPORTED_DRIVERS:
+        supported = ", ".join(sorted(_SUPPORTED_DRIVERS))
+        raise ConfigError(f"{name} uses driver {url.drivername!r}; supported: {supported}")
+    return value
+
+
+def _secret_key(environ: Mapping[str, str], env: Environment, var_dir: Path) -> str:
+    value = _read(environ, "ASAN_SECRET_KEY")
+    if value is not None:
+        if len(value) < _MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"ASAN_SECRET_KEY must be at least {_MIN_SECRET_LENGTH} characters long"
+            )
+        return value
+    if env == "production":
+        raise ConfigError("ASAN_SECRET_KEY is required when ASAN_ENV=production")
+    # Dev: one key per checkout, kept under var/ so that every worker process and
+    # every restart agree on it (sessions and signed links survive a reload).
+    key_file = var_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every setting; raise :class:`ConfigError` on the first bad one."""
+    environ = os.environ if environ is None else environ
+    env = _read(environ, "ASAN_ENV", "dev")
+    if env not in ("dev", "production"):
+        raise ConfigError(f"ASAN_ENV must be 'dev' or 'production', got {env!r}")
+
+    root = _repository_root()
+    var_dir = Path(_read(environ, "ASAN_VAR_DIR", str(Path.cwd() / "var")) or "var").resolve()
+
+    base_domain = (_read(environ, "ASAN_BASE_DOMAIN", "localhost") or "").lower()
+    if not _HOSTNAME.match(base_domain):
+        raise ConfigError(f"ASAN_BASE_DOMAIN is not a valid host name: {base_domain!r}")
+
+    tenants_dir = Path(_read(environ, "ASAN_TENANTS_DIR", "tenants") or "tenants")
+    if not tenants_dir.is_absolute():
+        tenants_dir = (Path.cwd() / tenants_dir).resolve()
+
+    migrations_dir = Path(_read(environ, "ASAN_MIGRATIONS_DIR", str(root / "migrations")) or "")
+    if not (migrations_dir / "env.py").is_file():
+        raise ConfigError(f"ASAN_MIGRATIONS_DIR has no Alembic env.py: {migrations_dir}")
+
+    default_db = f"sqlite+aiosqlite:///{var_dir / 'asan.db'}"
+    url = _database_url("ASAN_DATABASE_URL", _read(environ, "ASAN_DATABASE_URL", default_db) or "")
+    migration_url = _database_url(
+        "ASAN_MIGRATION_DATABASE_URL", _read(environ, "ASAN_MIGRATION_DATABASE_URL", url) or ""
+    )
+    runtime_role = _read(environ, "ASAN_DB_RUNTIME_ROLE", "asan_app") or ""
+    if not _ROLE_NAME.match(runtime_role):
+        raise ConfigError(f"ASAN_DB_RUNTIME_ROLE is not a valid role name: {runtime_role!r}")
+    pool_text = _read(environ, "ASAN_DB_POOL_SIZE", "10") or ""
+    if not pool_text.isdigit() or not 1 <= int(pool_text) <= 200:
+        raise ConfigError(
+            f"ASAN_DB_POOL_SIZE must be a whole number from 1 to 200, got {pool_text!r}"
+        )
+
+    log_level = (_read(environ, "ASAN_LOG_LEVEL", "INFO") or "").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(
+            f"ASAN_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}"
+        )
+    log_format = _read(environ, "ASAN_LOG_FORMAT", "json" if env == "production" else "console")
+    if log_format not in ("json", "console"):
+        raise ConfigError(f"ASAN_LOG_FORMAT must be 'json' or 'console', got {log_format!r}")
+
+    return Settings(
+        env=env,  # type: ignore[arg-type]  # checked above
+        base_domain=base_domain,
+        secret_key=_secret_key(environ, env, var_dir),  # type: ignore[arg-type]
+        tenants_dir=tenants_dir,
+        var_dir=var_dir,
+        migrations_dir=migrations_dir,
+        database=DatabaseSettings(
+            url=url,
+            migration_url=migration_url,
+            runtime_role=runtime_role,
+            pool_size=int(pool_text),
+        ),
+        log_level=log_level,
+        log_format=log_format,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,65 @@
+"""Domain exceptions, one class per thing that can go wrong for a caller.
+
+Each carries a stable machine-readable ``code`` and the HTTP status it maps to,
+so the API, the console and the CLI report the same failure the same way; the
+mapping to HTTP lives in one place (``asan.api.errors``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class AsanError(Exception):
+    """Base of every error the platform reports to a person or a client."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 500
+
+    def __init__(self, message: str, *, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail or {}
+
+
+class ConfigError(AsanError):
+    """A setting is missing or malformed; raised before anything starts."""
+
+    code = "config_invalid"
+
+
+class NotFoundError(AsanError):
+    code = "not_found"
+    status = 404
+
+
+class TenantNotFoundError(NotFoundError):
+    code = "tenant_not_found"
+
+
+class TenantSuspendedError(AsanError):
+    code = "tenant_suspended"
+    status = 503
+
+
+class WrongHostError(NotFoundError):
+    """A route exists, but not on this kind of host (tenant vs. platform)."""
+
+    code = "wrong_host"
+
+
+class ValidationError(AsanError):
+    """Input failed validation; ``detail["errors"]`` lists every problem found."""
+
+    code = "validation_failed"
+    status = 422
+
+
+class TenantScopeError(AsanError):
+    """Database work was attempted without, or across, a tenant scope.
+
+    Always a programming error: the data layer fails closed rather than guess.
+    """
+
+    code = "tenant_scope_violation"
+    status = 500
