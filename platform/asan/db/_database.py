@@ -1,0 +1,123 @@
+"""Engine and session factory: the one place sessions are made.
+
+Every session is bound to a scope when it is made (see ``_scope``); the
+listeners in ``_guards`` then enforce it. Work that should commit together
+goes through :meth:`Database.transaction`; API requests get their session from
+``asan.api.transactions``, which commits on success and rolls back otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from asan.db._guards import SCOPE_KEY, ScopedSession
+from asan.db._scope import PlatformScope, Scope, current_scope
+from asan.errors import TenantScopeError
+
+log = structlog.get_logger(__name__)
+
+
+def _make_sqlite_transactional(engine: AsyncEngine) -> None:
+    """Let SQLite honour BEGIN/SAVEPOINT the way PostgreSQL does.
+
+    The stdlib driver opens transactions lazily and its own way, which breaks
+    savepoints (used by tests to roll every test back) and deferred checks.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    options: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options.update(pool_size=pool_size, max_overflow=pool_size)
+    engine = create_async_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        _make_sqlite_transactional(engine)
+    return engine
+
+
+class Database:
+    """Owns the engine; hands out sessions bound to a scope."""
+
+    def __init__(self, bind: AsyncEngine | AsyncConnection) -> None:
+        self.bind = bind
+        extra: dict[str, Any] = {}
+        if isinstance(bind, AsyncConnection):
+            # Tests hand in a connection inside a transaction they roll back:
+            # commits inside the app then only release savepoints.
+            extra["join_transaction_mode"] = "create_savepoint"
+        self._sessions = async_sessionmaker(
+            bind=bind,
+            class_=AsyncSession,
+            sync_session_class=ScopedSession,
+            expire_on_commit=False,
+            **extra,
+        )
+
+    @classmethod
+    def from_url(cls, url: str, *, pool_size: int = 10, echo: bool = False) -> Database:
+        return cls(create_engine(url, pool_size=pool_size, echo=echo))
+
+    @property
+    def dialect_name(self) -> str:
+        return self.bind.dialect.name
+
+    def session(self, scope: Scope | None = None) -> AsyncSession:
+        """A new session for ``scope``, or for the current scope when none is given."""
+        scope = scope if scope is not None else current_scope()
+        if scope is None:
+            raise TenantScopeError("no tenant in context: refusing to open a database session")
+        if isinstance(scope, PlatformScope):
+            log.info("platform scope opened", reason=scope.reason)
+        return self._sessions(info={SCOPE_KEY: scope})
+
+    @asynccontextmanager
+    async def transaction(self, scope: Scope | None = None) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits if the block finishes, rolls back if it raises."""
+        session = self.session(scope)
+        try:
+            async with session.begin():
+                yield session
+        finally:
+            await session.close()
+
+    @asynccontextmanager
+    async def system_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A raw connection for system checks (probes, role checks), outside any scope.
+
+        No tenant setting is made on it, so on PostgreSQL row-level security
+        shows it no tenant row at all; it is for catalog and health queries.
+        """
+        if isinstance(self.bind, AsyncConnection):
+            yield self.bind
+        else:
+            async with self.bind.connect() as connection:
+                yield connection
+
+    async def dispose(self) -> None:
+        if isinstance(self.bind, AsyncEngine):
+            await self.bind.dispose()

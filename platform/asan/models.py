@@ -1,0 +1,14 @@
+"""Every model module, imported once, so the metadata is whole.
+
+Alembic's autogenerate, the isolation tests and the runtime-role check all
+walk ``Base.metadata``; a model that is not imported here is invisible to
+them. Add new areas' model modules to this list.
+"""
+
+from asan.audit.models import AuditEvent
+from asan.db import Base
+from asan.tenancy.models import Tenant, TenantHostname
+
+metadata = Base.metadata
+
+__all__ = ["AuditEvent", "Tenant", "TenantHostname", "metadata"]
