@@ -1,0 +1,215 @@
+"""The tenant registry service, shared by the API, the console and the CLI.
+
+Reads go through the read-only registry scope; writes are cross-tenant work
+and go through a named platform scope, each change recorded in the tenant's
+own audit trail in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from asan import audit
+from asan.db import Database, PlatformScope, RegistryScope
+from asan.errors import TenantNotFoundError
+from asan.tenancy.bundle import BUNDLE_FILE, BundleError, BundleProblem, TenantBundle
+from asan.tenancy.hosts import HostKind, classify_host
+from asan.tenancy.models import Tenant, TenantHostname, TenantStatus
+
+
+class LoadOutcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(slots=True)
+class LoadReport:
+    outcomes: dict[str, LoadOutcome] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(outcome != LoadOutcome.UNCHANGED for outcome in self.outcomes.values())
+
+
+ProgressCallback = Callable[[str], None]
+
+_STATUS_ACTIONS = {
+    TenantStatus.SUSPENDED: "tenant.suspended",
+    TenantStatus.ACTIVE: "tenant.resumed",
+}
+
+
+def _apply(tenant: Tenant, bundle: TenantBundle) -> list[str]:
+    """Copy the bundle onto the row; return the names of the fields that changed."""
+    wanted = {
+        "names": dict(bundle.names),
+        "default_locale": bundle.default_locale,
+        "locales": list(bundle.locales),
+        "timezone": bundle.timezone,
+        "currency": bundle.currency,
+        "plugin_settings": dict(bundle.plugins),
+        "bundle_digest": bundle.digest(),
+    }
+    changed = [name for name, value in wanted.items() if getattr(tenant, name, None) != value]
+    for name in changed:
+        setattr(tenant, name, wanted[name])
+    wanted_hosts = set(bundle.hostnames)
+    current_hosts = {host.hostname for host in tenant.hostnames}
+    if current_hosts != wanted_hosts:
+        # Keep the rows that stay: replacing them would delete and re-insert one primary key.
+        kept = [host for host in tenant.hostnames if host.hostname in wanted_hosts]
+        added = [TenantHostname(hostname=name) for name in sorted(wanted_hosts - current_hosts)]
+        tenant.hostnames = kept + added
+        changed.append("hostnames")
+    return [name for name in changed if name != "bundle_digest"]
+
+
+class TenantRegistry:
+    def __init__(self, database: Database, *, base_domain: str) -> None:
+        self.database = database
+        self.base_domain = base_domain
+
+    # --- reading -----------------------------------------------------------------
+
+    async def find_by_host(self, host: str) -> Tenant | None:
+        """The tenant served at ``host`` (``<code>.<base domain>`` or one of its own names)."""
+        kind, code = classify_host(host, self.base_domain)
+        if kind is HostKind.PLATFORM:
+            return None
+        async with self.database.transaction(RegistryScope()) as session:
+            if kind is HostKind.TENANT_SUBDOMAIN:
+                condition = Tenant.code == code
+            else:
+                condition = Tenant.id.in_(
+                    select(TenantHostname.tenant_id).where(TenantHostname.hostname == host)
+                )
+            return (await session.scalars(select(Tenant).where(condition))).one_or_none()
+
+    async def list(self) -> Sequence[Tenant]:
+        async with self.database.transaction(RegistryScope()) as session:
+            return (await session.scalars(select(Tenant).order_by(Tenant.code))).all()
+
+    async def get(self, code: str) -> Tenant:
+        async with self.database.transaction(RegistryScope()) as session:
+            tenant = (
+                await session.scalars(select(Tenant).where(Tenant.code == code))
+            ).one_or_none()
+        if tenant is None:
+            raise TenantNotFoundError(f"no tenant with code {code!r}", detail={"code": code})
+        return tenant
+
+    # --- writing -----------------------------------------------------------------
+
+    async def load(
+        self,
+        bundles: Sequence[TenantBundle],
+        *,
+        actor: str,
+        progress: ProgressCallback | None = None,
+    ) -> LoadReport:
+        """Create or update tenants from bundles, all or nothing.
+
+        Bundles are checked against the database (host names owned by other
+        tenants, host names that shadow a tenant's sub-domain) before the first
+        write; on any problem nothing is written.
+        """
+        report = LoadReport()
+        scope = PlatformScope(reason=f"load tenant bundles: {', '.join(b.code for b in bundles)}")
+        async with self.database.transaction(scope) as session:
+            await self._check_against_registry(session, bundles)
+            existing = {
+                tenant.code: tenant
+                for tenant in (
+                    await session.scalars(
+                        select(Tenant).where(Tenant.code.in_([b.code for b in bundles]))
+                    )
+                ).all()
+            }
+            for bundle in bundles:
+                tenant = existing.get(bundle.code)
+                if tenant is None:
+                    tenant = Tenant(
+                        code=bundle.code, status=TenantStatus.ACTIVE.value, hostnames=[]
+                    )
+                    _apply(tenant, bundle)
+                    session.add(tenant)
+                    await session.flush()
+                    outcome, changed = LoadOutcome.CREATED, ["all"]
+                elif tenant.bundle_digest == bundle.digest():
+                    outcome, changed = LoadOutcome.UNCHANGED, []
+                else:
+                    changed = _apply(tenant, bundle)
+                    outcome = LoadOutcome.UPDATED
+                if outcome is not LoadOutcome.UNCHANGED:
+                    audit.record(
+                        session,
+                        tenant_id=tenant.id,
+                        actor=actor,
+                        action=f"tenant.{outcome.value}",
+                        detail={"fields": changed, "digest": bundle.digest()},
+                    )
+                report.outcomes[bundle.code] = outcome
+                if progress is not None:
+                    progress(f"{bundle.code}: {outcome.value}")
+        return report
+
+    async def _check_against_registry(
+        self, session: AsyncSession, bundles: Sequence[TenantBundle]
+    ) -> None:
+        problems: list[BundleProblem] = []
+        codes = {bundle.code for bundle in bundles}
+        wanted = {host: bundle for bundle in bundles for host in bundle.hostnames}
+        rows = await session.execute(
+            select(TenantHostname.hostname, Tenant.code)
+            .join(Tenant, Tenant.id == TenantHostname.tenant_id)
+            .where(or_(TenantHostname.hostname.in_(list(wanted)), Tenant.code.in_(codes)))
+        )
+        for hostname, owner in rows:
+            bundle = wanted.get(hostname)
+            if bundle is not None and owner != bundle.code and owner not in codes:
+                problems.append(
+                    BundleProblem(
+                        bundle.directory / BUNDLE_FILE,
+                        "hostnames",
+                        f"{hostname!r} already belongs to tenant {owner!r}",
+                    )
+                )
+        for host, bundle in wanted.items():
+            kind, _ = classify_host(host, self.base_domain)
+            if kind is not HostKind.OWN_HOSTNAME:
+                problems.append(
+                    BundleProblem(
+                        bundle.directory / BUNDLE_FILE,
+                        "hostnames",
+                        f"{host!r} is under the base domain {self.base_domain!r}, "
+                        "where tenants are reached by their code",
+                    )
+                )
+        if problems:
+            raise BundleError(problems)
+
+    async def set_status(self, code: str, status: TenantStatus, *, actor: str) -> Tenant:
+        scope = PlatformScope(reason=f"set tenant {code} {status.value}")
+        async with self.database.transaction(scope) as session:
+            tenant = (
+                await session.scalars(select(Tenant).where(Tenant.code == code))
+            ).one_or_none()
+            if tenant is None:
+                raise TenantNotFoundError(f"no tenant with code {code!r}", detail={"code": code})
+            if tenant.status != status.value:
+                previous = tenant.status
+                tenant.status = status.value
+                audit.record(
+                    session,
+                    tenant_id=tenant.id,
+                    actor=actor,
+                    action=_STATUS_ACTIONS[status],
+                    detail={"from": previous, "to": status.value},
+                )
+            return tenant
