@@ -1,0 +1,84 @@
+"""The application factory. It only lists plugins; each area wires itself."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import structlog
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.plugins import InitPluginProtocol, PluginProtocol
+
+from asan.api.context import RequestContextPlugin
+from asan.api.errors import ErrorsPlugin
+from asan.api.health import HealthPlugin
+from asan.api.openapi import OpenAPIPlugin
+from asan.api.platform import PlatformApiPlugin
+from asan.api.tenant import TenantApiPlugin
+from asan.config import Settings, load_settings
+from asan.db import Database
+from asan.db.migrate import head_revisions
+from asan.db.roles import check_runtime_role
+from asan.logging import configure_logging
+from asan.models import metadata as _complete_metadata  # noqa: F401 - load every model
+from asan.tenancy import TenantRegistry
+
+log = structlog.get_logger(__name__)
+
+
+class CorePlugin(InitPluginProtocol):
+    """Shared state (settings, database, tenant registry) and its lifecycle."""
+
+    def __init__(self, settings: Settings, database: Database, *, owns_database: bool) -> None:
+        self.settings = settings
+        self.database = database
+        self.owns_database = owns_database
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.state = State(
+            {
+                "settings": self.settings,
+                "database": self.database,
+                "registry": TenantRegistry(self.database, base_domain=self.settings.base_domain),
+                "schema_heads": head_revisions(self.settings),
+            }
+        )
+        app_config.on_startup.append(self._check_database_role)
+        app_config.on_shutdown.append(self._dispose)
+        app_config.debug = False
+        return app_config
+
+    async def _check_database_role(self) -> None:
+        await check_runtime_role(self.database, production=self.settings.is_production)
+
+    async def _dispose(self) -> None:
+        if self.owns_database:
+            await self.database.dispose()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    plugins: Sequence[PluginProtocol] = (),
+) -> Litestar:
+    """Build the app. Tests pass their own ``database``; extensions pass ``plugins``."""
+    settings = settings or load_settings()
+    configure_logging(settings)
+    owns_database = database is None
+    if database is None:
+        database = Database.from_url(settings.database.url, pool_size=settings.database.pool_size)
+    return Litestar(
+        logging_config=None,  # asan.logging owns logging; Litestar's default would replace it
+        plugins=[
+            CorePlugin(settings, database, owns_database=owns_database),
+            RequestContextPlugin(),
+            ErrorsPlugin(),
+            HealthPlugin(),
+            OpenAPIPlugin(),
+            TenantApiPlugin(),
+            PlatformApiPlugin(),
+            *plugins,
+        ],
+    )

@@ -1,0 +1,204 @@
+"""The request pipeline: request id, then host -> tenant, then one transaction.
+
+Runs for every matched route, in this order:
+
+1. a request id (the caller's ``X-Request-ID`` if it is sane, else a new one),
+   bound to the log context with the tenant;
+2. the host: the base domain serves platform routes, ``<code>.<base>`` or a
+   tenant's own host name serves that tenant's routes (404 for an unknown
+   host or a route of the other kind, 503 for a suspended tenant);
+3. the tenant scope, made current for the handler, so that the request's
+   database session is bound to it;
+4. one database transaction, committed when the response starts with a
+   status below 400 and rolled back otherwise, or when the request is
+   cancelled. Cleanup is shielded: a client that hangs up must not leave a
+   connection checked out.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from contextlib import ExitStack
+from typing import Any
+
+import anyio
+import structlog
+from litestar import Litestar, Request
+from litestar.config.app import AppConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.di import Provide
+from litestar.plugins import InitPluginProtocol
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from asan.api.hosts import HOST_OPT, ServedOn
+from asan.db import Database, TenantScope, use_scope
+from asan.errors import AsanError, TenantNotFoundError, TenantSuspendedError, WrongHostError
+from asan.tenancy import Tenant, TenantRegistry
+from asan.tenancy.hosts import HostKind, classify_host, normalise_host
+
+REQUEST_ID_HEADER = "x-request-id"
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_SESSION_KEY = "asan_db_session"
+_TENANT_KEY = "asan_tenant"
+_REQUEST_ID_KEY = "asan_request_id"
+
+log = structlog.get_logger(__name__)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request's id, made on first use so that every response can carry one."""
+    state = scope.setdefault("state", {})
+    request_id = state.get(_REQUEST_ID_KEY)
+    if request_id is None:
+        incoming = _header(scope, REQUEST_ID_HEADER.encode())
+        request_id = incoming if incoming and _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        state[_REQUEST_ID_KEY] = request_id
+    return str(request_id)
+
+
+async def add_request_id_header(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: runs for every response, unmatched routes included."""
+    if message["type"] == "http.response.start":
+        MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id_of(scope)
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: list[int] = []
+
+        async def send_noting_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        with ExitStack() as stack:
+            stack.enter_context(
+                structlog.contextvars.bound_contextvars(request_id=request_id_of(scope), tenant="-")
+            )
+            try:
+                tenant = await self._resolve(scope)
+                if tenant is not None:
+                    scope["state"][_TENANT_KEY] = tenant
+                    stack.enter_context(use_scope(TenantScope(tenant.id, tenant.code)))
+                    stack.enter_context(structlog.contextvars.bound_contextvars(tenant=tenant.code))
+                await self._run_in_transaction(scope, receive, send_noting_status)
+            except AsanError as exc:  # refused before the handler: answered by the error handler
+                status.append(exc.status)
+                raise
+            finally:
+                log.info(
+                    "request",
+                    method=scope.get("method"),
+                    path=scope["path"],
+                    status=status[0] if status else None,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
+
+    async def _resolve(self, scope: Scope) -> Tenant | None:
+        served_on = scope["route_handler"].opt.get(HOST_OPT)
+        if served_on is None:
+            raise RuntimeError(f"route {scope['path']} declares no host (opt={{'host': ...}})")
+        if served_on == ServedOn.ANY:
+            return None
+        app = Litestar.from_scope(scope)
+        registry: TenantRegistry = app.state.registry
+        host = normalise_host(_header(scope, b"host") or "")
+        kind, _ = classify_host(host, registry.base_domain)
+        if kind is HostKind.PLATFORM:
+            if served_on != ServedOn.PLATFORM:
+                raise WrongHostError(
+                    f"{scope['path']} is served on tenant hosts, not on the base domain {host!r}",
+                    detail={"host": host},
+                )
+            return None
+        tenant = await registry.find_by_host(host)
+        if tenant is None:
+            raise TenantNotFoundError(
+                f"no tenant is served at host {host!r}", detail={"host": host}
+            )
+        if served_on != ServedOn.TENANT:
+            raise WrongHostError(
+                f"{scope['path']} is served on the base domain, not on tenant hosts",
+                detail={"host": host},
+            )
+        if not tenant.is_active:
+            raise TenantSuspendedError(
+                f"the service of tenant {tenant.code!r} is suspended",
+                detail={"tenant": tenant.code},
+            )
+        return tenant
+
+    async def _run_in_transaction(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state: dict[str, Any] = scope["state"]
+
+        async def finish(commit: bool) -> None:
+            session: AsyncSession | None = state.pop(_SESSION_KEY, None)
+            if session is None:
+                return
+            with anyio.CancelScope(shield=True):
+                try:
+                    if commit:
+                        await session.commit()
+                    else:
+                        await session.rollback()
+                finally:
+                    await session.close()
+
+        async def send_after_transaction(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await finish(commit=message["status"] < 400)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_after_transaction)
+        finally:
+            await finish(commit=False)
+
+
+def current_tenant(request: Request[Any, Any, Any]) -> Tenant:
+    """Dependency: the tenant the middleware resolved (tenant-host routes only)."""
+    tenant: Tenant | None = request.scope["state"].get(_TENANT_KEY)
+    if tenant is None:
+        raise WrongHostError("this route is served on tenant hosts only")
+    return tenant
+
+
+def request_db_session(request: Request[Any, Any, Any]) -> AsyncSession:
+    """Dependency: the request's session, bound to its tenant; made on first use."""
+    state = request.scope["state"]
+    session: AsyncSession | None = state.get(_SESSION_KEY)
+    if session is None:
+        database: Database = request.app.state.database
+        session = database.session()
+        state[_SESSION_KEY] = session
+    return session
+
+
+class RequestContextPlugin(InitPluginProtocol):
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.middleware.insert(0, RequestContextMiddleware)
+        app_config.before_send.append(add_request_id_header)
+        app_config.dependencies.update(
+            {
+                "tenant": Provide(current_tenant, sync_to_thread=False),
+                "db_session": Provide(request_db_session, sync_to_thread=False),
+            }
+        )
+        return app_config

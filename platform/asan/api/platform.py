@@ -1,0 +1,36 @@
+"""Routes on the base domain, for the central team and for finding a country's service."""
+
+from __future__ import annotations
+
+from litestar import Router, get
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.plugins import InitPluginProtocol
+
+from asan.api.hosts import ServedOn, on
+from asan.api.schemas import TenantDirectoryEntry
+from asan.tenancy import TenantRegistry
+
+
+@get("/tenants", summary="Countries served by this instance")
+async def tenant_directory(state: State) -> list[TenantDirectoryEntry]:
+    """Active tenants and the hosts they answer on; suspended ones are not listed."""
+    registry: TenantRegistry = state.registry
+    return [
+        TenantDirectoryEntry.listing(tenant, registry.base_domain)
+        for tenant in await registry.list()
+        if tenant.is_active
+    ]
+
+
+class PlatformApiPlugin(InitPluginProtocol):
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.route_handlers.append(
+            Router(
+                "/api/v1/platform",
+                route_handlers=[tenant_directory],
+                opt=on(ServedOn.PLATFORM),
+                tags=["platform"],
+            )
+        )
+        return app_config
