@@ -1,0 +1,148 @@
+"""The asan command as an operator meets it: a real process, real databases."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from asan.cli import cli
+from tests.support.databases import REPO_ROOT, ScratchDatabase
+
+ASAN = str(Path(sys.executable).parent / "asan")
+
+
+def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += all_commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("path", all_commands(cli), ids=lambda p: " ".join(p) or "asan")
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+class Asan:
+    def __init__(self, database: ScratchDatabase, tmp_path: Path) -> None:
+        self.env = {
+            **os.environ,
+            "ASAN_VAR_DIR": str(tmp_path / "var"),
+            "ASAN_DATABASE_URL": database.runtime_url,
+            "ASAN_MIGRATION_DATABASE_URL": database.owner_url,
+            "ASAN_DB_RUNTIME_ROLE": "asan_test_runtime",
+            "ASAN_TENANTS_DIR": str(REPO_ROOT / "tenants"),
+        }
+
+    def __call__(
+        self, *args: str, check: bool = True, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [ASAN, *args], env={**self.env, **env}, capture_output=True, text=True, timeout=120
+        )
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+
+@pytest.fixture
+def asan(fresh_database: ScratchDatabase, tmp_path: Path) -> Asan:
+    return Asan(fresh_database, tmp_path)
+
+
+def test_a_bad_setting_is_one_line_and_details_come_with_verbose(asan: Asan) -> None:
+    result = asan("tenant", "list", check=False, ASAN_ENV="prod")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: ASAN_ENV must be 'dev' or 'production', got 'prod'"
+    ]
+    verbose = asan("--verbose", "tenant", "list", check=False, ASAN_ENV="prod")
+    assert "Traceback" in verbose.stderr
+
+
+def test_migrate_load_reload_suspend_resume(asan: Asan) -> None:
+    assert "0001_tenancy" in asan("db", "upgrade").stdout
+    assert asan("db", "current").stdout.strip().endswith("(head)")
+
+    first = asan("tenant", "load", str(REPO_ROOT / "tenants"))
+    assert first.stdout.splitlines() == ["az: created", "ee: created", "ma: created"]
+    assert "loading tenants" in first.stderr  # the progress bar
+    again = asan("tenant", "load", str(REPO_ROOT / "tenants"))
+    assert again.stdout.splitlines() == ["az: unchanged", "ee: unchanged", "ma: unchanged"]
+
+    listed = json.loads(asan("tenant", "list", "--json").stdout)
+    assert [(t["code"], t["status"]) for t in listed] == [
+        ("az", "active"),
+        ("ee", "active"),
+        ("ma", "active"),
+    ]
+    assert asan("tenant", "suspend", "ma").stdout.strip() == "ma: suspended"
+    shown = json.loads(asan("tenant", "show", "ma", "--json").stdout)
+    assert shown["status"] == "suspended"
+    assert [c["action"] for c in shown["recent_changes"]] == ["tenant.suspended", "tenant.created"]
+    assert asan("tenant", "resume", "ma").stdout.strip() == "ma: active"
+
+    missing = asan("tenant", "show", "xx", check=False)
+    assert (missing.returncode, missing.stderr.strip()) == (1, "error: no tenant with code 'xx'")
+
+
+def test_a_bad_bundle_is_reported_per_key_and_changes_nothing(asan: Asan, tmp_path: Path) -> None:
+    asan("db", "upgrade")
+    bundles = tmp_path / "bundles"
+    for code in ("kz", "uz"):
+        (bundles / code).mkdir(parents=True)
+    (bundles / "kz" / "tenant.toml").write_text(
+        'code = "kz"\nlocales = ["kk", "ru"]\ntimezone = "Asia/Almaty"\ncurrency = "KZT"\n'
+        '[name]\nkk = "Қазақстан Республикасы"\nru = "Республика Казахстан"\n'
+    )
+    (bundles / "uz" / "tenant.toml").write_text(
+        'code = "uz"\nlocales = ["uz"]\ntimezone = "Asia/Tashkent"\ncurrency = "SUM"\n[name]\n'
+    )
+    result = asan("tenant", "load", str(bundles), check=False)
+    assert result.returncode == 1
+    uz = bundles / "uz" / "tenant.toml"
+    assert result.stderr.splitlines() == [
+        f"error: {uz}: name.uz: missing: every enabled locale needs the name",
+        f"error: {uz}: currency: 'SUM' is not an ISO 4217 currency code",
+        "nothing was changed (2 problem(s))",
+    ]
+    assert json.loads(asan("tenant", "list", "--json").stdout) == []
+
+
+def test_downgrade_reports_the_schema_behind_head(asan: Asan) -> None:
+    asan("db", "upgrade")
+    asan("db", "downgrade", "base")
+    behind = asan("db", "current", check=False)
+    assert behind.returncode == 3
+    assert "behind head" in behind.stdout
+    assert "0001_tenancy (head)" in asan("db", "history").stdout
+
+
+def test_demo_is_refused_in_production(asan: Asan) -> None:
+    result = asan(
+        "demo", "--no-serve", check=False, ASAN_ENV="production", ASAN_SECRET_KEY="s" * 40
+    )
+    assert result.returncode == 1
+    assert "refused when ASAN_ENV=production" in result.stderr
+
+
+def test_demo_prepares_everything_without_serving(asan: Asan) -> None:
+    result = asan("demo", "--no-serve")
+    assert "tenant az: created -> http://az.localhost:8000/api/v1/tenant" in result.stderr
+    assert [t["code"] for t in json.loads(asan("tenant", "list", "--json").stdout)] == [
+        "az",
+        "ee",
+        "ma",
+    ]

@@ -1,0 +1,55 @@
+"""Row factories. Every tenant-owned model needs one here: the isolation suite
+walks all tenant-owned models and fails for any it cannot build."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from asan.audit import AuditEvent
+from asan.db import Base, Database, PlatformScope
+from asan.tenancy import Tenant, TenantHostname, TenantStatus
+
+
+async def create_tenant(
+    database: Database,
+    code: str | None = None,
+    *,
+    status: TenantStatus = TenantStatus.ACTIVE,
+    locales: Sequence[str] = ("en", "fr"),
+    hostnames: Sequence[str] = (),
+) -> Tenant:
+    code = code or f"t{uuid.uuid4().hex[:8]}"
+    tenant = Tenant(
+        code=code,
+        names={locale: f"Tenant {code} ({locale})" for locale in locales},
+        default_locale=locales[0],
+        locales=list(locales),
+        timezone="Europe/Tallinn",
+        currency="EUR",
+        status=status.value,
+        plugin_settings={},
+        bundle_digest="0" * 64,
+        hostnames=[TenantHostname(hostname=name) for name in hostnames],
+    )
+    async with database.transaction(PlatformScope(reason="test setup")) as session:
+        session.add(tenant)
+    return tenant
+
+
+@dataclass(frozen=True)
+class TenantOwnedFactory:
+    build: Callable[[], Base]
+    """A new row, without tenant_id (the session stamps it)."""
+    mutation: dict[str, Any] = field(default_factory=dict)
+    """Column values an intruder would try to write."""
+
+
+TENANT_OWNED_FACTORIES: dict[type[Base], TenantOwnedFactory] = {
+    AuditEvent: TenantOwnedFactory(
+        build=lambda: AuditEvent(actor="factory", action="test.created", detail={"n": 1}),
+        mutation={"actor": "intruder"},
+    ),
+}
