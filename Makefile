@@ -1,0 +1,47 @@
+# ASAN Platform. `make help` lists the targets.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PLUGINS := $(wildcard plugins/*/pyproject.toml)
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run test lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+install: $(INSTALLED) ## Create .venv and install the locked dependencies, the platform and its plugins
+
+$(INSTALLED): requirements.lock pyproject.toml $(PLUGINS)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required, found " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing locked dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@$(BIN)/pip install --disable-pip-version-check --require-hashes -r requirements.lock > $(VENV)/install.log 2>&1 \
+		|| { tail -20 $(VENV)/install.log; exit 1; }
+	@$(BIN)/pip install --disable-pip-version-check --no-deps --no-build-isolation -e . $(foreach p,$(PLUGINS),-e $(dir $(p))) >> $(VENV)/install.log 2>&1 \
+		|| { tail -20 $(VENV)/install.log; exit 1; }
+	@touch $@
+
+run: install ## Install, migrate the SQLite database under var/, load tenants/, serve on :8000
+	$(BIN)/asan demo --host $(HOST) --port $(PORT)
+
+test: install ## Run the whole test suite (PostgreSQL too when ASAN_TEST_DATABASE_URL is set)
+	$(BIN)/python -m pytest
+
+lint: install ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install ## Format and fix what ruff can fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: ## Remove the virtual environment and local data (var/)
+	rm -rf $(VENV) var
