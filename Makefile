@@ -24,7 +24,7 @@ $(INSTALLED): requirements.lock pyproject.toml $(PLUGINS)
 	@echo "installing locked dependencies into $(VENV) (log: $(VENV)/install.log)"
 	@$(BIN)/pip install --disable-pip-version-check --require-hashes -r requirements.lock > $(VENV)/install.log 2>&1 \
 		|| { tail -20 $(VENV)/install.log; exit 1; }
-	@$(BIN)/pip install --disable-pip-version-check --no-deps --no-build-isolation -e . $(foreach p,$(PLUGINS),-e $(dir $(p))) >> $(VENV)/install.log 2>&1 \
+	@$(BIN)/pip install --disable-pip-version-check --no-deps -e . $(foreach p,$(PLUGINS),-e $(dir $(p))) >> $(VENV)/install.log 2>&1 \
 		|| { tail -20 $(VENV)/install.log; exit 1; }
 	@touch $@
 
