@@ -45,3 +45,9 @@ format: install ## Format and fix what ruff can fix
 
 clean: ## Remove the virtual environment and local data (var/)
 	rm -rf $(VENV) var
+
+bench: install ## Benchmarks (tests/perf/bench_*.py): each prints a table against a bare baseline
+	@for bench in tests/perf/bench_*.py; do \
+		echo "== $$bench"; \
+		$(BIN)/python -m tests.perf.$$(basename $$bench .py); \
+	done

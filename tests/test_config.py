@@ -61,3 +61,9 @@ def test_production_defaults_to_json_logs(tmp_path: Path) -> None:
     settings = load_settings(env(tmp_path, ASAN_ENV="production", ASAN_SECRET_KEY="k" * 40))
     assert settings.is_production
     assert settings.log_format == "json"
+
+
+def test_tenant_cache_seconds_is_checked(tmp_path: Path) -> None:
+    assert load_settings(env(tmp_path)).tenant_cache_seconds == 5
+    with pytest.raises(ConfigError, match=r"^ASAN_TENANT_CACHE_SECONDS"):
+        load_settings(env(tmp_path, ASAN_TENANT_CACHE_SECONDS="soon"))

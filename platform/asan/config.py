@@ -55,6 +55,8 @@ class Settings:
     database: DatabaseSettings
     log_level: str
     log_format: Literal["json", "console"]
+    tenant_cache_seconds: float
+    """How long a process may answer from its cached host -> tenant resolution."""
 
     @property
     def is_production(self) -> bool:
@@ -152,6 +154,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if log_format not in ("json", "console"):
         raise ConfigError(f"ASAN_LOG_FORMAT must be 'json' or 'console', got {log_format!r}")
 
+    cache_text = _read(environ, "ASAN_TENANT_CACHE_SECONDS", "5") or ""
+    try:
+        tenant_cache_seconds = float(cache_text)
+    except ValueError:
+        tenant_cache_seconds = -1
+    if not 0 <= tenant_cache_seconds <= 3600:
+        raise ConfigError(
+            "ASAN_TENANT_CACHE_SECONDS must be a number of seconds from 0 to 3600, "
+            f"got {cache_text!r}"
+        )
+
     return Settings(
         env=env,  # type: ignore[arg-type]  # checked above
         base_domain=base_domain,
@@ -167,4 +180,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         log_level=log_level,
         log_format=log_format,  # type: ignore[arg-type]
+        tenant_cache_seconds=tenant_cache_seconds,
     )

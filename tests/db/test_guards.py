@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+import structlog.testing
 from sqlalchemy import delete, func, select, text, update
 
 from asan.api import create_app
@@ -130,12 +131,16 @@ async def test_moving_a_row_to_another_tenant_is_refused_even_for_the_platform(
             event.tenant_id = second.id
 
 
-async def test_platform_scope_sees_every_tenant_and_is_logged(
-    database: Database, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_platform_scope_sees_every_tenant_and_is_logged(database: Database) -> None:
     first, second = await create_tenant(database), await create_tenant(database)
     await add_events(database, first, 1)
     await add_events(database, second, 1)
+    with structlog.testing.capture_logs() as logs:
+        session = database.session(PlatformScope(reason="count for the test"))
+        await session.close()
+    assert {"event": "platform scope opened", "reason": "count for the test"}.items() <= logs[
+        0
+    ].items()
     async with database.transaction(PlatformScope(reason="count for the test")) as session:
         tenants = set(
             (

@@ -57,6 +57,8 @@ class ScratchDatabase:
             "ASAN_DB_RUNTIME_ROLE": RUNTIME_ROLE,
             "ASAN_TENANTS_DIR": str(REPO_ROOT / "tenants"),
             "ASAN_LOG_LEVEL": "WARNING",
+            # Tests change tenants behind the app's back; tests of the cache set their own.
+            "ASAN_TENANT_CACHE_SECONDS": "0",
             **overrides,
         }
         return load_settings(environ)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from asan.api.hosts import ServedOn, on
 from asan.audit import AuditEvent
 from asan.db import current_scope
-from asan.tenancy import Tenant
+from asan.tenancy import TenantRecord
 
 
 class ProbePlugin(InitPluginProtocol):
@@ -29,7 +29,7 @@ class ProbePlugin(InitPluginProtocol):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         probe = self
 
-        async def describe(tenant: Tenant, db_session: AsyncSession) -> dict[str, Any]:
+        async def describe(tenant: TenantRecord, db_session: AsyncSession) -> dict[str, Any]:
             setting = None
             if db_session.bind.dialect.name == "postgresql":
                 setting = await db_session.scalar(
@@ -46,13 +46,13 @@ class ProbePlugin(InitPluginProtocol):
                 "postgres_tenant_setting": setting,
             }
 
-        async def block_until_cancelled(tenant: Tenant) -> None:
+        async def block_until_cancelled(tenant: TenantRecord) -> None:
             probe.blocked.put_nowait(tenant.code)
             await probe.never.wait()  # the test cancels the request here
 
         @get("/events")
         async def read_events(
-            tenant: NamedDependency[Tenant],
+            tenant: NamedDependency[TenantRecord],
             db_session: NamedDependency[AsyncSession],
             block: FromQuery[bool] = False,
         ) -> dict[str, Any]:
@@ -63,7 +63,7 @@ class ProbePlugin(InitPluginProtocol):
 
         @post("/events")
         async def write_event(
-            tenant: NamedDependency[Tenant],
+            tenant: NamedDependency[TenantRecord],
             db_session: NamedDependency[AsyncSession],
             block: FromQuery[bool] = False,
         ) -> dict[str, Any]:

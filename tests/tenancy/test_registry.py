@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from asan.audit import AuditEvent
-from asan.db import Database, TenantScope
+from asan.db import Database, PlatformScope, TenantScope
 from asan.errors import TenantNotFoundError
 from asan.tenancy import (
     BundleError,
     LoadOutcome,
+    Tenant,
     TenantRegistry,
     TenantStatus,
     read_bundle,
@@ -50,7 +51,7 @@ async def test_demo_bundles_load_and_reload_changes_nothing(
     az_after = await registry.get("az")
     assert az_after.updated_at == az_before.updated_at
     assert await audit_actions(database, registry, "az") == ["tenant.created"]
-    assert (await registry.find_by_host("asan.gov.az")).code == "az"  # type: ignore[union-attr]
+    assert (await registry.resolve_host("asan.gov.az")).code == "az"  # type: ignore[union-attr]
 
 
 async def test_changed_bundle_updates_and_is_audited(
@@ -69,7 +70,7 @@ async def test_changed_bundle_updates_and_is_audited(
     assert report.outcomes == {"ma": LoadOutcome.UPDATED}
     tenant = await registry.get("ma")
     assert tenant.names["fr"] == "Le Royaume du Maroc"
-    assert sorted(h.hostname for h in tenant.hostnames) == ["a.example.ma", "b.example.ma"]
+    assert tenant.hostnames == ("a.example.ma", "b.example.ma")
     assert await audit_actions(database, registry, "ma") == ["tenant.created", "tenant.updated"]
 
 
@@ -108,3 +109,32 @@ async def test_suspend_and_resume_are_audited_and_idempotent(
 async def test_unknown_code_is_a_clear_error(registry: TenantRegistry) -> None:
     with pytest.raises(TenantNotFoundError, match="no tenant with code 'nope'"):
         await registry.set_status("nope", TenantStatus.SUSPENDED, actor="t")
+
+
+async def test_host_resolution_is_cached_and_cleared_by_the_registrys_own_changes(
+    database: Database,
+) -> None:
+    registry = TenantRegistry(database, base_domain="localhost", cache_seconds=300)
+    await create_tenant(database, "zc")
+    assert (await registry.resolve_host("zc.localhost")).is_active  # type: ignore[union-attr]
+    assert await registry.resolve_host("zd.localhost") is None
+
+    # Changed behind the registry's back (another process): the cache still answers.
+    async with database.transaction(PlatformScope(reason="test")) as session:
+        row = (await session.scalars(select(Tenant).where(Tenant.code == "zc"))).one()
+        row.status = TenantStatus.SUSPENDED.value
+    await create_tenant(database, "zd")
+    assert (await registry.resolve_host("zc.localhost")).is_active  # type: ignore[union-attr]
+    assert await registry.resolve_host("zd.localhost") is None
+
+    # A change through the registry is seen at once.
+    await registry.set_status("zc", TenantStatus.SUSPENDED, actor="t")
+    assert not (await registry.resolve_host("zc.localhost")).is_active  # type: ignore[union-attr]
+    assert (await registry.resolve_host("zd.localhost")).code == "zd"  # type: ignore[union-attr]
+
+
+async def test_without_a_cache_every_resolution_reads_the_registry(database: Database) -> None:
+    registry = TenantRegistry(database, base_domain="localhost", cache_seconds=0)
+    assert await registry.resolve_host("ze.localhost") is None
+    await create_tenant(database, "ze")
+    assert (await registry.resolve_host("ze.localhost")).code == "ze"  # type: ignore[union-attr]

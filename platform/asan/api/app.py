@@ -40,7 +40,11 @@ class CorePlugin(InitPluginProtocol):
             {
                 "settings": self.settings,
                 "database": self.database,
-                "registry": TenantRegistry(self.database, base_domain=self.settings.base_domain),
+                "registry": TenantRegistry(
+                    self.database,
+                    base_domain=self.settings.base_domain,
+                    cache_seconds=self.settings.tenant_cache_seconds,
+                ),
                 "schema_heads": head_revisions(self.settings),
             }
         )

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from asan.api.hosts import HOST_OPT, ServedOn
 from asan.db import Database, TenantScope, use_scope
 from asan.errors import AsanError, TenantNotFoundError, TenantSuspendedError, WrongHostError
-from asan.tenancy import Tenant, TenantRegistry
+from asan.tenancy import TenantRecord, TenantRegistry
 from asan.tenancy.hosts import HostKind, classify_host, normalise_host
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -111,7 +111,7 @@ class RequestContextMiddleware:
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 )
 
-    async def _resolve(self, scope: Scope) -> Tenant | None:
+    async def _resolve(self, scope: Scope) -> TenantRecord | None:
         served_on = scope["route_handler"].opt.get(HOST_OPT)
         if served_on is None:
             raise RuntimeError(f"route {scope['path']} declares no host (opt={{'host': ...}})")
@@ -128,7 +128,7 @@ class RequestContextMiddleware:
                     detail={"host": host},
                 )
             return None
-        tenant = await registry.find_by_host(host)
+        tenant = await registry.resolve_host(host)
         if tenant is None:
             raise TenantNotFoundError(
                 f"no tenant is served at host {host!r}", detail={"host": host}
@@ -172,9 +172,9 @@ class RequestContextMiddleware:
             await finish(commit=False)
 
 
-def current_tenant(request: Request[Any, Any, Any]) -> Tenant:
+def current_tenant(request: Request[Any, Any, Any]) -> TenantRecord:
     """Dependency: the tenant the middleware resolved (tenant-host routes only)."""
-    tenant: Tenant | None = request.scope["state"].get(_TENANT_KEY)
+    tenant: TenantRecord | None = request.scope["state"].get(_TENANT_KEY)
     if tenant is None:
         raise WrongHostError("this route is served on tenant hosts only")
     return tenant

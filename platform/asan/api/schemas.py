@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 from babel import Locale
 
-from asan.tenancy import Tenant
+from asan.tenancy import TenantRecord
 
 
 class TenantProfile(msgspec.Struct, kw_only=True):
@@ -21,7 +21,7 @@ class TenantProfile(msgspec.Struct, kw_only=True):
     currency: str
 
     @classmethod
-    def of(cls, tenant: Tenant) -> TenantProfile:
+    def of(cls, tenant: TenantRecord) -> TenantProfile:
         return cls(
             code=tenant.code,
             names=dict(tenant.names),
@@ -41,9 +41,9 @@ class TenantDirectoryEntry(TenantProfile, kw_only=True):
     hosts: list[str]
 
     @classmethod
-    def listing(cls, tenant: Tenant, base_domain: str) -> TenantDirectoryEntry:
+    def listing(cls, tenant: TenantRecord, base_domain: str) -> TenantDirectoryEntry:
         profile = TenantProfile.of(tenant)
         return cls(
             **{name: getattr(profile, name) for name in TenantProfile.__struct_fields__},
-            hosts=[f"{tenant.code}.{base_domain}", *(host.hostname for host in tenant.hostnames)],
+            hosts=tenant.hosts(base_domain),
         )

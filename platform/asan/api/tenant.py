@@ -9,11 +9,11 @@ from litestar.plugins import InitPluginProtocol
 
 from asan.api.hosts import ServedOn, on
 from asan.api.schemas import TenantProfile
-from asan.tenancy import Tenant
+from asan.tenancy import TenantRecord
 
 
 @get("/tenant", sync_to_thread=False, summary="This tenant's public profile")
-def tenant_profile(tenant: NamedDependency[Tenant]) -> TenantProfile:
+def tenant_profile(tenant: NamedDependency[TenantRecord]) -> TenantProfile:
     """Names, languages (with text direction), time zone and currency of the country served here."""
     return TenantProfile.of(tenant)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy.engine import make_url
 
 from asan.cli._context import CliContext
 from asan.cli.serve import run_server
@@ -27,7 +28,8 @@ def demo(context: CliContext, serve: bool, host: str, port: int, reload: bool) -
     settings = context.settings
     if settings.is_production:
         raise ConfigError("asan demo loads demo data and is refused when ASAN_ENV=production")
-    click.echo(f"migrating {settings.database.migration_url}", err=True)
+    shown = make_url(settings.database.migration_url).render_as_string(hide_password=True)
+    click.echo(f"migrating {shown}", err=True)
     migrate.upgrade(settings)
     report = load_bundles(context, settings.tenants_dir)
     for code, outcome in report.outcomes.items():

@@ -12,7 +12,7 @@ from asan.audit import AuditEvent
 from asan.cli._context import CliContext
 from asan.cli._output import cli_actor, print_json, progress, stdout
 from asan.db import Database, TenantScope
-from asan.tenancy import LoadReport, Tenant, TenantRegistry, TenantStatus, read_bundles
+from asan.tenancy import LoadReport, TenantRecord, TenantRegistry, TenantStatus, read_bundles
 from asan.tenancy.bundle import bundle_directories
 
 
@@ -20,17 +20,17 @@ def _registry(database: Database, context: CliContext) -> TenantRegistry:
     return TenantRegistry(database, base_domain=context.settings.base_domain)
 
 
-def _summary(tenant: Tenant, base_domain: str) -> dict[str, Any]:
+def _summary(tenant: TenantRecord, base_domain: str) -> dict[str, Any]:
     return {
         "code": tenant.code,
         "name": tenant.names.get(tenant.default_locale, tenant.code),
-        "names": tenant.names,
+        "names": dict(tenant.names),
         "status": tenant.status,
-        "locales": tenant.locales,
+        "locales": list(tenant.locales),
         "default_locale": tenant.default_locale,
         "timezone": tenant.timezone,
         "currency": tenant.currency,
-        "hosts": [f"{tenant.code}.{base_domain}", *(h.hostname for h in tenant.hostnames)],
+        "hosts": tenant.hosts(base_domain),
         "updated_at": tenant.updated_at.isoformat(),
     }
 
@@ -66,7 +66,7 @@ def list_tenants(context: CliContext, as_json: bool) -> None:
 def show(context: CliContext, code: str, as_json: bool) -> None:
     """One tenant in full, with the last changes from its audit trail."""
 
-    async def read(database: Database) -> tuple[Tenant, list[AuditEvent]]:
+    async def read(database: Database) -> tuple[TenantRecord, list[AuditEvent]]:
         found = await _registry(database, context).get(code)
         async with database.transaction(TenantScope(found.id, found.code)) as session:
             events = (

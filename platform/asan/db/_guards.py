@@ -114,12 +114,14 @@ def _set_row_security_context(
     if connection.dialect.name != "postgresql":
         return
     scope = scope_of(session)
+    if isinstance(scope, RegistryScope):
+        # Reads platform tables only; with nothing set, RLS shows it no tenant row.
+        # Skipping the round trip matters: host resolution runs on every request.
+        return
     if isinstance(scope, TenantScope):
         tenant, kind = str(scope.tenant_id), "tenant"
-    elif isinstance(scope, PlatformScope):
-        tenant, kind = "", "platform"
     else:
-        tenant, kind = "", "registry"
+        tenant, kind = "", "platform"
     connection.execute(
         text(
             "SELECT set_config('asan.tenant_id', :tenant, true),"

@@ -8,6 +8,7 @@ resolution (``hosts``), the registry service shared by API, console and CLI
 
 from asan.tenancy.bundle import BundleError, BundleProblem, TenantBundle, read_bundle, read_bundles
 from asan.tenancy.models import Tenant, TenantHostname, TenantStatus
+from asan.tenancy.records import TenantRecord
 from asan.tenancy.service import LoadOutcome, LoadReport, TenantRegistry
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Tenant",
     "TenantBundle",
     "TenantHostname",
+    "TenantRecord",
     "TenantRegistry",
     "TenantStatus",
     "read_bundle",

@@ -3,10 +3,16 @@
 Reads go through the read-only registry scope; writes are cross-tenant work
 and go through a named platform scope, each change recorded in the tenant's
 own audit trail in the same transaction.
+
+Host resolution runs on every request, so its answers (found or not) are
+kept per process for ``cache_seconds``. A change made through this registry
+clears that process's cache at once; other processes see it when their
+entries expire, which bounds how long a suspended tenant may still be served.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,6 +26,11 @@ from asan.errors import TenantNotFoundError
 from asan.tenancy.bundle import BUNDLE_FILE, BundleError, BundleProblem, TenantBundle
 from asan.tenancy.hosts import HostKind, classify_host
 from asan.tenancy.models import Tenant, TenantHostname, TenantStatus
+from asan.tenancy.records import TenantRecord
+
+_MAX_CACHED_HOSTS = 10_000
+"""Unknown hosts are cached too; past this many entries the cache starts afresh,
+so that a flood of made-up Host headers cannot grow it without bound."""
 
 
 class LoadOutcome(StrEnum):
@@ -71,38 +82,56 @@ def _apply(tenant: Tenant, bundle: TenantBundle) -> list[str]:
 
 
 class TenantRegistry:
-    def __init__(self, database: Database, *, base_domain: str) -> None:
+    def __init__(self, database: Database, *, base_domain: str, cache_seconds: float = 0) -> None:
         self.database = database
         self.base_domain = base_domain
+        self.cache_seconds = cache_seconds
+        self._by_host: dict[str, tuple[float, TenantRecord | None]] = {}
 
     # --- reading -----------------------------------------------------------------
 
-    async def find_by_host(self, host: str) -> Tenant | None:
+    async def resolve_host(self, host: str) -> TenantRecord | None:
         """The tenant served at ``host`` (``<code>.<base domain>`` or one of its own names)."""
+        if self.cache_seconds > 0:
+            cached = self._by_host.get(host)
+            if cached is not None and cached[0] > time.monotonic():
+                return cached[1]
+        record = await self._lookup_host(host)
+        if self.cache_seconds > 0:
+            if len(self._by_host) >= _MAX_CACHED_HOSTS:
+                self._by_host.clear()
+            self._by_host[host] = (time.monotonic() + self.cache_seconds, record)
+        return record
+
+    async def _lookup_host(self, host: str) -> TenantRecord | None:
         kind, code = classify_host(host, self.base_domain)
         if kind is HostKind.PLATFORM:
             return None
+        if kind is HostKind.TENANT_SUBDOMAIN:
+            condition = Tenant.code == code
+        else:
+            condition = Tenant.id.in_(
+                select(TenantHostname.tenant_id).where(TenantHostname.hostname == host)
+            )
         async with self.database.transaction(RegistryScope()) as session:
-            if kind is HostKind.TENANT_SUBDOMAIN:
-                condition = Tenant.code == code
-            else:
-                condition = Tenant.id.in_(
-                    select(TenantHostname.tenant_id).where(TenantHostname.hostname == host)
-                )
-            return (await session.scalars(select(Tenant).where(condition))).one_or_none()
+            tenant = (await session.scalars(select(Tenant).where(condition))).one_or_none()
+            return TenantRecord.of(tenant) if tenant is not None else None
 
-    async def list(self) -> Sequence[Tenant]:
-        async with self.database.transaction(RegistryScope()) as session:
-            return (await session.scalars(select(Tenant).order_by(Tenant.code))).all()
+    def forget_cached_hosts(self) -> None:
+        self._by_host.clear()
 
-    async def get(self, code: str) -> Tenant:
+    async def list(self) -> list[TenantRecord]:
         async with self.database.transaction(RegistryScope()) as session:
-            tenant = (
-                await session.scalars(select(Tenant).where(Tenant.code == code))
-            ).one_or_none()
-        if tenant is None:
-            raise TenantNotFoundError(f"no tenant with code {code!r}", detail={"code": code})
-        return tenant
+            tenants = (await session.scalars(select(Tenant).order_by(Tenant.code))).all()
+            return [TenantRecord.of(tenant) for tenant in tenants]
+
+    async def get(self, code: str) -> TenantRecord:
+        async with self.database.transaction(RegistryScope()) as session:
+            query = select(Tenant).where(Tenant.code == code)
+            tenant = (await session.scalars(query)).one_or_none()
+            if tenant is None:
+                raise TenantNotFoundError(f"no tenant with code {code!r}", detail={"code": code})
+            return TenantRecord.of(tenant)
 
     # --- writing -----------------------------------------------------------------
 
@@ -157,6 +186,7 @@ class TenantRegistry:
                 report.outcomes[bundle.code] = outcome
                 if progress is not None:
                     progress(f"{bundle.code}: {outcome.value}")
+        self.forget_cached_hosts()
         return report
 
     async def _check_against_registry(
@@ -194,7 +224,7 @@ class TenantRegistry:
         if problems:
             raise BundleError(problems)
 
-    async def set_status(self, code: str, status: TenantStatus, *, actor: str) -> Tenant:
+    async def set_status(self, code: str, status: TenantStatus, *, actor: str) -> TenantRecord:
         scope = PlatformScope(reason=f"set tenant {code} {status.value}")
         async with self.database.transaction(scope) as session:
             tenant = (
@@ -212,4 +242,7 @@ class TenantRegistry:
                     action=_STATUS_ACTIONS[status],
                     detail={"from": previous, "to": status.value},
                 )
-            return tenant
+            await session.flush()
+            record = TenantRecord.of(tenant)
+        self.forget_cached_hosts()
+        return record
