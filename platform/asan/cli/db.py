@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import click
 from alembic import command
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from asan.cli._context import CliContext
+from asan.config import Settings
 from asan.db import migrate
 
 
-def _show_migration_steps() -> None:
-    """Alembic logs one line per revision it runs: that is the progress shown."""
+def _migrate(context: CliContext, step: Callable[[Settings, str], None], revision: str) -> None:
+    settings = context.settings
+    # Alembic logs one line per revision it runs: that is the progress shown.
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
+    step(settings, revision)
+    click.echo(f"database at {', '.join(_current(context)) or 'base'}")
 
 
 @click.group()
@@ -28,10 +33,7 @@ def db() -> None:
 @click.pass_obj
 def upgrade(context: CliContext, revision: str) -> None:
     """Migrate the schema up to REVISION (default: head)."""
-    settings = context.settings
-    _show_migration_steps()
-    migrate.upgrade(settings, revision)
-    click.echo(f"database at {', '.join(_current(context)) or 'base'}")
+    _migrate(context, migrate.upgrade, revision)
 
 
 @db.command()
@@ -39,10 +41,7 @@ def upgrade(context: CliContext, revision: str) -> None:
 @click.pass_obj
 def downgrade(context: CliContext, revision: str) -> None:
     """Migrate the schema down to REVISION (e.g. -1, or base for an empty database)."""
-    settings = context.settings
-    _show_migration_steps()
-    migrate.downgrade(settings, revision)
-    click.echo(f"database at {', '.join(_current(context)) or 'base'}")
+    _migrate(context, migrate.downgrade, revision)
 
 
 def _current(context: CliContext) -> tuple[str, ...]:
