@@ -32,6 +32,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(problem, returncode=3)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.postgres_only`` tests run on the PostgreSQL backend only (RLS, roles)."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec else None
+        if item.get_closest_marker("postgres_only") and backend != "postgresql":
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_report_header() -> str:
     return f"asan database backends: {', '.join(BACKENDS)}"
 

@@ -36,6 +36,7 @@ def test_dev_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
     [
         ({"ASAN_ENV": "prod"}, "ASAN_ENV"),
         ({"ASAN_ENV": "production"}, "ASAN_SECRET_KEY"),
+        ({"ASAN_ENV": "production", "ASAN_SECRET_KEY": "k" * 40}, "ASAN_DATABASE_URL"),
         ({"ASAN_SECRET_KEY": "short"}, "ASAN_SECRET_KEY"),
         ({"ASAN_DATABASE_URL": "mysql://x@y/z"}, "ASAN_DATABASE_URL"),
         ({"ASAN_DATABASE_URL": "not a url"}, "ASAN_DATABASE_URL"),
@@ -58,7 +59,14 @@ def test_a_bad_value_names_its_variable(
 
 
 def test_production_defaults_to_json_logs(tmp_path: Path) -> None:
-    settings = load_settings(env(tmp_path, ASAN_ENV="production", ASAN_SECRET_KEY="k" * 40))
+    settings = load_settings(
+        env(
+            tmp_path,
+            ASAN_ENV="production",
+            ASAN_SECRET_KEY="k" * 40,
+            ASAN_DATABASE_URL="postgresql+asyncpg://asan_app@db.internal/asan",
+        )
+    )
     assert settings.is_production
     assert settings.log_format == "json"
 

@@ -14,7 +14,8 @@ from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
 from asan.db.rls import (
-    disable_tenant_rls,
+    disable_rls,
+    enable_registry_rls,
     enable_tenant_rls,
     ensure_runtime_role,
     grant_runtime_access,
@@ -88,11 +89,14 @@ def upgrade() -> None:
     for table in ("tenants", "tenant_hostnames", "audit_events"):
         grant_runtime_access(op, table, role, privileges=DML)
     grant_runtime_access(op, "alembic_version", role, privileges="SELECT")
+    enable_registry_rls(op, "tenants")
+    enable_registry_rls(op, "tenant_hostnames")
     enable_tenant_rls(op, "audit_events")
 
 
 def downgrade() -> None:
-    disable_tenant_rls(op, "audit_events")
+    for table in ("audit_events", "tenant_hostnames", "tenants"):
+        disable_rls(op, table)
     op.drop_index("ix_audit_events_tenant_occurred", table_name="audit_events")
     op.drop_table("audit_events")
     op.drop_index("ix_tenant_hostnames_tenant_id", table_name="tenant_hostnames")

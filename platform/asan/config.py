@@ -7,7 +7,6 @@ government's operator must be able to fix a deployment from that line alone.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,13 +17,10 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from asan.errors import ConfigError
+from asan.names import HOSTNAME, SQL_IDENTIFIER
 
 Environment = Literal["dev", "production"]
 
-_HOSTNAME = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
-)
-_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _SUPPORTED_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 _MIN_SECRET_LENGTH = 32
 
@@ -55,6 +51,8 @@ class Settings:
     database: DatabaseSettings
     log_level: str
     log_format: Literal["json", "console"]
+    trusted_proxies: str
+    """Addresses whose X-Forwarded-* headers are believed (uvicorn's forwarded_allow_ips)."""
     tenant_cache_seconds: float
     """How long a process may answer from its cached host -> tenant resolution."""
 
@@ -119,8 +117,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     root = _repository_root()
     var_dir = Path(_read(environ, "ASAN_VAR_DIR", str(Path.cwd() / "var")) or "var").resolve()
 
+    secret_key = _secret_key(environ, env, var_dir)  # type: ignore[arg-type]  # env checked
+
     base_domain = (_read(environ, "ASAN_BASE_DOMAIN", "localhost") or "").lower()
-    if not _HOSTNAME.match(base_domain):
+    if not HOSTNAME.match(base_domain):
         raise ConfigError(f"ASAN_BASE_DOMAIN is not a valid host name: {base_domain!r}")
 
     tenants_dir = Path(_read(environ, "ASAN_TENANTS_DIR", "tenants") or "tenants")
@@ -136,8 +136,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     migration_url = _database_url(
         "ASAN_MIGRATION_DATABASE_URL", _read(environ, "ASAN_MIGRATION_DATABASE_URL", url) or ""
     )
+    if env == "production" and not url.startswith("postgresql"):
+        raise ConfigError(
+            "ASAN_DATABASE_URL must be a PostgreSQL URL when ASAN_ENV=production: "
+            "SQLite has no row-level security"
+        )
     runtime_role = _read(environ, "ASAN_DB_RUNTIME_ROLE", "asan_app") or ""
-    if not _ROLE_NAME.match(runtime_role):
+    if not SQL_IDENTIFIER.match(runtime_role):
         raise ConfigError(f"ASAN_DB_RUNTIME_ROLE is not a valid role name: {runtime_role!r}")
     pool_text = _read(environ, "ASAN_DB_POOL_SIZE", "10") or ""
     if not pool_text.isdigit() or not 1 <= int(pool_text) <= 200:
@@ -168,7 +173,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         env=env,  # type: ignore[arg-type]  # checked above
         base_domain=base_domain,
-        secret_key=_secret_key(environ, env, var_dir),  # type: ignore[arg-type]
+        secret_key=secret_key,
         tenants_dir=tenants_dir,
         var_dir=var_dir,
         migrations_dir=migrations_dir,
@@ -181,4 +186,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         log_format=log_format,  # type: ignore[arg-type]
         tenant_cache_seconds=tenant_cache_seconds,
+        trusted_proxies=_read(environ, "ASAN_TRUSTED_PROXIES", "127.0.0.1") or "127.0.0.1",
     )

@@ -132,7 +132,12 @@ def test_downgrade_reports_the_schema_behind_head(asan: Asan) -> None:
 
 def test_demo_is_refused_in_production(asan: Asan) -> None:
     result = asan(
-        "demo", "--no-serve", check=False, ASAN_ENV="production", ASAN_SECRET_KEY="s" * 40
+        "demo",
+        "--no-serve",
+        check=False,
+        ASAN_ENV="production",
+        ASAN_SECRET_KEY="s" * 40,
+        ASAN_DATABASE_URL="postgresql+asyncpg://asan_app@127.0.0.1:5432/not_used",
     )
     assert result.returncode == 1
     assert "refused when ASAN_ENV=production" in result.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 import structlog.testing
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from asan.api import create_app
 from asan.audit import AuditEvent
@@ -180,10 +180,69 @@ async def test_registry_scope_is_read_only(database: Database) -> None:
 
 
 @pytest.mark.postgres_only
-async def test_transactions_tell_postgres_their_tenant(database: Database, backend: str) -> None:
-    if backend != "postgresql":
-        pytest.skip("row-level security settings exist on PostgreSQL only")
+async def test_transactions_tell_postgres_their_tenant(database: Database) -> None:
     tenant = await create_tenant(database)
     async with database.transaction(scope_of(tenant)) as session:
         setting = await session.scalar(text("SELECT current_setting('asan.tenant_id', true)"))
     assert setting == str(tenant.id)
+
+
+async def test_a_tenant_scope_cannot_touch_the_registry(database: Database) -> None:
+    first, second = await create_tenant(database), await create_tenant(database)
+    with pytest.raises(TenantScopeError, match="tenant-owned data only"):
+        async with database.transaction(scope_of(first)) as session:
+            await session.execute(select(Tenant))
+    with pytest.raises(TenantScopeError, match="tenant-owned data only"):
+        async with database.transaction(scope_of(first)) as session:
+            await session.execute(update(Tenant).where(Tenant.id == second.id).values(status="x"))
+    with pytest.raises(TenantScopeError, match="tenant-owned data only"):
+        async with database.transaction(scope_of(first)) as session:
+            await session.execute(delete(Tenant).where(Tenant.id == second.id))
+    with pytest.raises(TenantScopeError, match="platform tables change only in a platform scope"):
+        async with database.transaction(scope_of(first)) as session:
+            session.add(Tenant(code="zz"))
+
+
+async def test_an_update_that_moves_rows_is_refused_in_every_scope(database: Database) -> None:
+    first, second = await create_tenant(database), await create_tenant(database)
+    await add_events(database, first, 1)
+    for scope in (scope_of(first), PlatformScope(reason="test")):
+        with pytest.raises(TenantScopeError, match="assigns tenant_id"):
+            async with database.transaction(scope) as session:
+                await session.execute(update(AuditEvent).values(tenant_id=second.id))
+
+
+async def test_a_bulk_insert_for_another_tenant_is_refused(database: Database) -> None:
+    first, second = await create_tenant(database), await create_tenant(database)
+    row = {"actor": "x", "action": "test.event", "detail": {}}
+    with pytest.raises(TenantScopeError, match="INSERT for another tenant"):
+        async with database.transaction(scope_of(first)) as session:
+            await session.execute(insert(AuditEvent), [{**row, "tenant_id": second.id}])
+    with pytest.raises(TenantScopeError, match="INSERT for another tenant"):
+        async with database.transaction(scope_of(first)) as session:
+            await session.execute(insert(AuditEvent).values(**row, tenant_id=second.id))
+    async with database.transaction(scope_of(first)) as session:
+        await session.execute(insert(AuditEvent), [{**row, "tenant_id": first.id}])
+        assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+
+@pytest.mark.postgres_only
+async def test_raw_sql_in_a_tenant_scope_cannot_change_the_registry(database: Database) -> None:
+    first, second = (
+        await create_tenant(database, hostnames=["a.example.org"]),
+        await create_tenant(database),
+    )
+    async with database.transaction(scope_of(first)) as session:
+        connection = await session.connection()
+        moved = await connection.execute(
+            text("UPDATE tenant_hostnames SET tenant_id = :to"), {"to": str(second.id)}
+        )
+        suspended = await connection.execute(
+            text("UPDATE tenants SET status = 'suspended' WHERE id = :id"), {"id": str(second.id)}
+        )
+        removed = await connection.execute(
+            text("DELETE FROM tenants WHERE id = :id"), {"id": str(second.id)}
+        )
+        assert (moved.rowcount, suspended.rowcount, removed.rowcount) == (0, 0, 0)
+        # Reading the registry stays possible: it is what host resolution does.
+        assert await connection.scalar(text("SELECT count(*) FROM tenants")) >= 2

@@ -76,17 +76,9 @@ async def test_orm_cannot_read_update_or_delete_another_tenants_rows(
         assert getattr(rows[0], column) != value
 
 
-@pytest.fixture
-def postgres(backend: str) -> None:
-    if backend != "postgresql":
-        pytest.skip("row-level security is PostgreSQL's; SQLite relies on the ORM wall")
-
-
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("table", tenant_owned_tables())
-async def test_raw_sql_as_runtime_role_cannot_cross(
-    database: Database, postgres: None, table: str
-) -> None:
+async def test_raw_sql_as_runtime_role_cannot_cross(database: Database, table: str) -> None:
     model = next(m for m in TENANT_OWNED_MODELS if m.__tablename__ == table)  # type: ignore[attr-defined]
     owner, intruder = await _two_tenants_with_rows(database, model)
     column, value = next(iter(TENANT_OWNED_FACTORIES[model].mutation.items()))
@@ -120,7 +112,7 @@ async def test_raw_sql_as_runtime_role_cannot_cross(
 
 
 @pytest.mark.postgres_only
-async def test_raw_sql_without_a_tenant_sees_nothing(database: Database, postgres: None) -> None:
+async def test_raw_sql_without_a_tenant_sees_nothing(database: Database) -> None:
     owner, _ = await _two_tenants_with_rows(database, TENANT_OWNED_MODELS[0])
     async with database.transaction(scope_of(owner)) as session:
         connection = await session.connection()
@@ -135,9 +127,7 @@ async def test_raw_sql_without_a_tenant_sees_nothing(database: Database, postgre
 
 
 @pytest.mark.postgres_only
-async def test_raw_insert_for_another_tenant_is_rejected_by_postgres(
-    database: Database, postgres: None
-) -> None:
+async def test_raw_insert_for_another_tenant_is_rejected_by_postgres(database: Database) -> None:
     owner, intruder = await create_tenant(database), await create_tenant(database)
     with pytest.raises(DBAPIError, match="row-level security"):
         async with database.transaction(scope_of(intruder)) as session:

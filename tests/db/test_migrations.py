@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from asan.db import migrate
 from asan.db._base import tenant_owned_tables
-from asan.db.rls import POLICY_NAME
+from asan.db.rls import POLICY_NAME, REGISTRY_READ_POLICY, REGISTRY_WRITE_POLICY
 from asan.models import metadata
 from tests.support.databases import RUNTIME_ROLE, ScratchDatabase
 
@@ -61,38 +61,45 @@ def test_models_match_the_migrations(migrated: ScratchDatabase) -> None:
     assert _run_sync(migrated.owner_url, differences) == []
 
 
-@pytest.fixture
-def postgres(backend: str) -> None:
-    if backend != "postgresql":
-        pytest.skip("row-level security and roles are PostgreSQL's")
+REGISTRY_TABLES = {"tenants", "tenant_hostnames"}
+"""Platform-owned tables: readable by all, written in the platform scope only."""
+
+
+def test_every_table_with_a_tenant_id_is_tenant_owned_or_registry() -> None:
+    with_tenant_id = {name for name, table in metadata.tables.items() if "tenant_id" in table.c}
+    unexplained = with_tenant_id - set(tenant_owned_tables()) - REGISTRY_TABLES
+    assert not unexplained, f"tables with tenant_id outside both walls: {unexplained}"
 
 
 @pytest.mark.postgres_only
-def test_every_tenant_owned_table_has_forced_rls_and_its_policy(
-    migrated: ScratchDatabase, postgres: None
-) -> None:
-    def rls_state(connection: Connection) -> dict[str, tuple[bool, bool, bool]]:
+def test_every_table_has_forced_rls_and_its_policies(migrated: ScratchDatabase) -> None:
+    def rls_state(connection: Connection) -> dict[str, tuple[bool, bool, set[str]]]:
         rows = connection.execute(
             text(
                 "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-                "EXISTS (SELECT 1 FROM pg_policies p WHERE p.tablename = c.relname "
-                "        AND p.policyname = :policy) "
+                "ARRAY(SELECT p.policyname FROM pg_policies p WHERE p.tablename = c.relname) "
                 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE n.nspname = 'public' AND c.relkind = 'r'"
-            ),
-            {"policy": POLICY_NAME},
+            )
         )
-        return {row[0]: (row[1], row[2], row[3]) for row in rows}
+        return {row[0]: (row[1], row[2], set(row[3])) for row in rows}
 
     state = _run_sync(migrated.owner_url, rls_state)
     tables = tenant_owned_tables()
     assert tables, "no tenant-owned tables found: is asan.models complete?"
-    missing = [t for t in tables if state.get(t) != (True, True, True)]
-    assert not missing, f"tenant-owned tables without ENABLE+FORCE RLS and the policy: {missing}"
+    for table in tables:
+        assert state.get(table) == (True, True, {POLICY_NAME}), f"{table}: {state.get(table)}"
+    for table in REGISTRY_TABLES:
+        assert state.get(table) == (True, True, {REGISTRY_READ_POLICY, REGISTRY_WRITE_POLICY}), (
+            f"{table}: {state.get(table)}"
+        )
+    assert set(state) == {*tables, *REGISTRY_TABLES, "alembic_version"}, (
+        "a table is unaccounted for"
+    )
 
 
 @pytest.mark.postgres_only
-def test_runtime_role_neither_owns_nor_bypasses(migrated: ScratchDatabase, postgres: None) -> None:
+def test_runtime_role_neither_owns_nor_bypasses(migrated: ScratchDatabase) -> None:
     def role_facts(connection: Connection) -> tuple[bool, bool, list[str]]:
         row = connection.execute(
             text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = :role"),

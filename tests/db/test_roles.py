@@ -19,11 +19,8 @@ async def test_the_runtime_role_passes(migrated: ScratchDatabase) -> None:
         await database.dispose()
 
 
-async def test_production_refuses_a_role_that_rls_does_not_bind(
-    migrated: ScratchDatabase, backend: str
-) -> None:
-    if backend != "postgresql":
-        pytest.skip("SQLite has no roles")
+@pytest.mark.postgres_only
+async def test_production_refuses_a_role_that_rls_does_not_bind(migrated: ScratchDatabase) -> None:
     owner = Database.from_url(migrated.owner_url)  # the server's superuser, owner of the tables
     try:
         problems = await runtime_role_problems(owner)

@@ -4,6 +4,7 @@ extension uses, to look at what a request's session really is and does."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 from litestar import Router, get, post
@@ -74,9 +75,18 @@ class ProbePlugin(InitPluginProtocol):
                 await block_until_cancelled(tenant)
             return {"event_tenant": str(event.tenant_id), **await describe(tenant, db_session)}
 
+        @post("/conflict")
+        async def write_conflicting_events(db_session: NamedDependency[AsyncSession]) -> None:
+            """Two rows with one primary key: the failure surfaces only at commit."""
+            same = uuid.uuid4()
+            for _ in range(2):
+                db_session.add(AuditEvent(id=same, actor="probe", action="probe.conflict"))
+
         app_config.route_handlers.append(
             Router(
-                "/api/v1/_probe", route_handlers=[read_events, write_event], opt=on(ServedOn.TENANT)
+                "/api/v1/_probe",
+                route_handlers=[read_events, write_event, write_conflicting_events],
+                opt=on(ServedOn.TENANT),
             )
         )
         return app_config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,26 @@ async def test_without_a_cache_every_resolution_reads_the_registry(database: Dat
     assert await registry.resolve_host("ze.localhost") is None
     await create_tenant(database, "ze")
     assert (await registry.resolve_host("ze.localhost")).code == "ze"  # type: ignore[union-attr]
+
+
+async def test_a_lookup_overtaken_by_a_change_is_not_cached(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = TenantRegistry(database, base_domain="localhost", cache_seconds=300)
+    await create_tenant(database, "zf")
+    looking_up, changed = asyncio.Event(), asyncio.Event()
+    real_lookup = registry._lookup_host
+
+    async def slow_lookup(host: str):  # type: ignore[no-untyped-def]
+        record = await real_lookup(host)
+        looking_up.set()
+        await changed.wait()
+        return record
+
+    monkeypatch.setattr(registry, "_lookup_host", slow_lookup)
+    in_flight = asyncio.create_task(registry.resolve_host("zf.localhost"))
+    await looking_up.wait()
+    registry.forget_cached_hosts()  # what set_status or load do after their commit
+    changed.set()
+    assert (await in_flight).code == "zf"  # type: ignore[union-attr]
+    assert "zf.localhost" not in registry._by_host

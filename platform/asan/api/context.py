@@ -10,20 +10,23 @@ Runs for every matched route, in this order:
 3. the tenant scope, made current for the handler, so that the request's
    database session is bound to it;
 4. one database transaction, committed when the response starts with a
-   status below 400 and rolled back otherwise, or when the request is
-   cancelled. Cleanup is shielded: a client that hangs up must not leave a
-   connection checked out.
+   status below 400 and rolled back otherwise, or when the request task is
+   cancelled (server shutdown, timeouts). The commit or rollback runs to its
+   end even under cancellation, so no connection is left checked out; a
+   commit that fails replaces the response with a JSON 500.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
+from collections.abc import Coroutine
 from contextlib import ExitStack
 from typing import Any
 
-import anyio
+import msgspec
 import structlog
 from litestar import Litestar, Request
 from litestar.config.app import AppConfig
@@ -147,12 +150,14 @@ class RequestContextMiddleware:
 
     async def _run_in_transaction(self, scope: Scope, receive: Receive, send: Send) -> None:
         state: dict[str, Any] = scope["state"]
+        failed_commit = False
 
         async def finish(commit: bool) -> None:
             session: AsyncSession | None = state.pop(_SESSION_KEY, None)
             if session is None:
                 return
-            with anyio.CancelScope(shield=True):
+
+            async def end() -> None:
                 try:
                     if commit:
                         await session.commit()
@@ -161,15 +166,71 @@ class RequestContextMiddleware:
                 finally:
                     await session.close()
 
+            await complete_despite_cancellation(end())
+
         async def send_after_transaction(message: Message) -> None:
+            nonlocal failed_commit
+            if failed_commit:
+                return  # the handler's body belongs to a response that was replaced
             if message["type"] == "http.response.start":
-                await finish(commit=message["status"] < 400)
+                try:
+                    await finish(commit=message["status"] < 400)
+                except Exception:
+                    # Too late for the exception handlers: the handler has returned.
+                    log.exception("commit failed")
+                    failed_commit = True
+                    await _send_commit_failure(scope, send)
+                    return
             await send(message)
 
         try:
             await self.app(scope, receive, send_after_transaction)
         finally:
             await finish(commit=False)
+
+
+async def complete_despite_cancellation(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` to its end even if the calling task is cancelled, then re-raise.
+
+    A cancelled request must still give its connection back cleanly; asyncio's
+    cancellation (how uvicorn cancels) would otherwise interrupt the rollback.
+    """
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while True:
+        try:
+            await asyncio.shield(task)
+            break
+        except asyncio.CancelledError:
+            if task.done():
+                raise
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+
+
+async def _send_commit_failure(scope: Scope, send: Send) -> None:
+    body = msgspec.json.encode(
+        {
+            "status": 500,
+            "code": "commit_failed",
+            "message": "The change could not be saved and nothing was written; try again.",
+            "detail": {},
+            "request_id": request_id_of(scope),
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (REQUEST_ID_HEADER.encode(), request_id_of(scope).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def current_tenant(request: Request[Any, Any, Any]) -> TenantRecord:

@@ -21,7 +21,7 @@ def run_server(
         workers=workers,
         reload=reload,
         proxy_headers=True,
-        forwarded_allow_ips="*" if settings.is_production else "127.0.0.1",
+        forwarded_allow_ips=settings.trusted_proxies,
         log_config=None,
         server_header=False,
     )

@@ -26,7 +26,8 @@ from asan.db._guards import SCOPE_KEY, ScopedSession
 from asan.db._scope import PlatformScope, Scope, current_scope
 from asan.errors import TenantScopeError
 
-log = structlog.get_logger(__name__)
+PLATFORM_SCOPE_LOGGER = __name__
+log = structlog.get_logger(PLATFORM_SCOPE_LOGGER)
 
 
 def _make_sqlite_transactional(engine: AsyncEngine) -> None:
@@ -75,6 +76,9 @@ class Database:
             class_=AsyncSession,
             sync_session_class=ScopedSession,
             expire_on_commit=False,
+            # A closed session cannot silently start a new transaction (and hold a
+            # pooled connection) if something uses it after its request ended.
+            close_resets_only=False,
             **extra,
         )
 

@@ -40,18 +40,68 @@ def scope_of(session: Session) -> Scope:
     return scope  # type: ignore[no-any-return]
 
 
-def _touches_tenant_data(state: ORMExecuteState) -> bool:
-    return any(issubclass(mapper.class_, TenantOwned) for mapper in state.all_mappers)
+def _is_tenant_owned(mapper: Any) -> bool:
+    return issubclass(mapper.class_, TenantOwned)
+
+
+def _assigned_values(state: ORMExecuteState) -> list[dict[str, Any]]:
+    """What an ORM INSERT/UPDATE assigns, one dict per row, keyed by column name."""
+    statement: Any = state.statement
+    rows: list[dict[str, Any]] = []
+    single = dict(getattr(statement, "_values", None) or {})
+    single.update(dict(getattr(statement, "_ordered_values", None) or ()))
+    if single:
+        rows.append(single)
+    for values in getattr(statement, "_multi_values", ()):
+        rows.extend(values)
+    parameters = state.parameters
+    if isinstance(parameters, dict):
+        rows.append(parameters)
+    elif isinstance(parameters, list | tuple):
+        rows.extend(parameters)
+    return [{getattr(key, "key", key): value for key, value in row.items()} for row in rows]
+
+
+def _bound_value(value: Any) -> Any:
+    return getattr(value, "value", value)  # BindParameter -> its value
 
 
 @event.listens_for(ScopedSession, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> None:
+    """Scope ORM statements; refuse those the scope may not make.
+
+    Tenant scope: tenant-owned models only (the registry is read through the
+    registry scope), every SELECT/UPDATE/DELETE limited to the tenant, no
+    INSERT or UPDATE naming another tenant. Registry scope: SELECTs of platform
+    tables only. Platform scope: anything but moving rows between tenants.
+    Core statements on tables and raw SQL are not ORM statements: on
+    PostgreSQL row-level security covers them (see README).
+    """
     scope = scope_of(state.session)
+    mappers = state.all_mappers
+    if (
+        state.is_update
+        and any("tenant_id" in row for row in _assigned_values(state))
+        and any(_is_tenant_owned(m) for m in mappers)
+    ):
+        raise TenantScopeError("refused an UPDATE that assigns tenant_id: rows never move")
     if isinstance(scope, PlatformScope):
         return
     if isinstance(scope, RegistryScope):
-        if not state.is_select or _touches_tenant_data(state):
+        if not state.is_select or any(_is_tenant_owned(m) for m in mappers):
             raise TenantScopeError("the registry scope reads platform tables only")
+        return
+    if not all(_is_tenant_owned(m) for m in mappers):
+        raise TenantScopeError(
+            "a tenant scope touches tenant-owned data only; read the registry through "
+            "the registry scope and change it in a platform scope"
+        )
+    if state.is_insert:
+        for row in _assigned_values(state):
+            if "tenant_id" in row and _bound_value(row["tenant_id"]) != scope.tenant_id:
+                raise TenantScopeError(
+                    f"refused an INSERT for another tenant in scope {scope.label}"
+                )
         return
     if state.is_column_load or state.is_relationship_load:
         return  # the criteria below already propagate to these loads
@@ -80,6 +130,13 @@ def _guard_flush(session: Session, _context: Any, _instances: Any) -> None:
         if session.new or session.dirty or session.deleted:
             raise TenantScopeError("the registry scope is read-only")
         return
+    if isinstance(scope, TenantScope):
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if not isinstance(obj, TenantOwned):
+                raise TenantScopeError(
+                    f"refused to write {type(obj).__name__} in tenant scope {scope.label}: "
+                    "platform tables change only in a platform scope"
+                )
     for obj in session.new:
         if not isinstance(obj, TenantOwned):
             continue
@@ -114,14 +171,14 @@ def _set_row_security_context(
     if connection.dialect.name != "postgresql":
         return
     scope = scope_of(session)
-    if isinstance(scope, RegistryScope):
-        # Reads platform tables only; with nothing set, RLS shows it no tenant row.
-        # Skipping the round trip matters: host resolution runs on every request.
-        return
+    # Both settings, every time, even empty: whatever a connection carried before
+    # (a session-level setting, an outer test transaction) must not survive.
     if isinstance(scope, TenantScope):
         tenant, kind = str(scope.tenant_id), "tenant"
-    else:
+    elif isinstance(scope, PlatformScope):
         tenant, kind = "", "platform"
+    else:
+        tenant, kind = "", "registry"
     connection.execute(
         text(
             "SELECT set_config('asan.tenant_id', :tenant, true),"

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import Column, MetaData, String, Table, inspect, select
 from sqlalchemy.engine import Connection
 
 from asan.config import Settings
+
+_ALEMBIC_VERSION = Table("alembic_version", MetaData(), Column("version_num", String(32)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,4 +74,4 @@ def current_revisions(connection: Connection) -> tuple[str, ...]:
     """What the database says it is at (empty when never migrated)."""
     if not inspect(connection).has_table("alembic_version"):
         return ()
-    return tuple(MigrationContext.configure(connection).get_current_heads())
+    return tuple(connection.scalars(select(_ALEMBIC_VERSION.c.version_num)).all())

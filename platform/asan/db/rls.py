@@ -10,19 +10,23 @@ sees no tenant row at all.
 
 from __future__ import annotations
 
-import re
 from typing import Protocol
 
 from sqlalchemy.engine import Connection
 
-POLICY_NAME = "tenant_isolation"
+from asan.names import SQL_IDENTIFIER
 
+POLICY_NAME = "tenant_isolation"
+REGISTRY_READ_POLICY = "registry_read"
+REGISTRY_WRITE_POLICY = "registry_write"
+
+PLATFORM_PREDICATE = "(current_setting('asan.scope', true) = 'platform')"
 TENANT_PREDICATE = (
     "(tenant_id = NULLIF(current_setting('asan.tenant_id', true), '')::uuid"
-    " OR current_setting('asan.scope', true) = 'platform')"
+    f" OR {PLATFORM_PREDICATE})"
 )
 
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_PRIVILEGES = {"SELECT", "INSERT", "UPDATE", "DELETE"}
 
 
 class _Operations(Protocol):
@@ -34,7 +38,7 @@ class _Operations(Protocol):
 
 
 def _identifier(name: str) -> str:
-    if not _IDENTIFIER.match(name):
+    if not SQL_IDENTIFIER.match(name):
         raise ValueError(f"not a safe SQL identifier: {name!r}")
     return f'"{name}"'
 
@@ -56,8 +60,12 @@ def ensure_runtime_role(op: _Operations, role: str) -> None:
 
 
 def grant_runtime_access(op: _Operations, table: str, role: str, *, privileges: str) -> None:
+    """``privileges``: a comma-separated subset of SELECT, INSERT, UPDATE, DELETE."""
+    wanted = [privilege.strip().upper() for privilege in privileges.split(",")]
+    if not set(wanted) <= _PRIVILEGES:
+        raise ValueError(f"privileges must be among {sorted(_PRIVILEGES)}: {privileges!r}")
     if _is_postgresql(op):
-        op.execute(f"GRANT {privileges} ON {_identifier(table)} TO {_identifier(role)}")
+        op.execute(f"GRANT {', '.join(wanted)} ON {_identifier(table)} TO {_identifier(role)}")
 
 
 def enable_tenant_rls(op: _Operations, table: str) -> None:
@@ -73,10 +81,30 @@ def enable_tenant_rls(op: _Operations, table: str) -> None:
     )
 
 
-def disable_tenant_rls(op: _Operations, table: str) -> None:
+def enable_registry_rls(op: _Operations, table: str) -> None:
+    """Platform tables: everyone may read, only the platform scope may write.
+
+    Policies for one command are OR-ed: SELECT passes ``registry_read``;
+    INSERT, UPDATE and DELETE only ``registry_write``.
+    """
     if not _is_postgresql(op):
         return
     quoted = _identifier(table)
-    op.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {quoted}")
+    op.execute(f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY")
+    op.execute(f"CREATE POLICY {REGISTRY_READ_POLICY} ON {quoted} FOR SELECT USING (true)")
+    op.execute(
+        f"CREATE POLICY {REGISTRY_WRITE_POLICY} ON {quoted} "
+        f"USING {PLATFORM_PREDICATE} WITH CHECK {PLATFORM_PREDICATE}"
+    )
+
+
+def disable_rls(op: _Operations, table: str) -> None:
+    """Undo either kind: drop the policies, then row security itself."""
+    if not _is_postgresql(op):
+        return
+    quoted = _identifier(table)
+    for policy in (POLICY_NAME, REGISTRY_READ_POLICY, REGISTRY_WRITE_POLICY):
+        op.execute(f"DROP POLICY IF EXISTS {policy} ON {quoted}")
     op.execute(f"ALTER TABLE {quoted} NO FORCE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {quoted} DISABLE ROW LEVEL SECURITY")

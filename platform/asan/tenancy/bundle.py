@@ -21,14 +21,12 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 
 from asan.errors import ValidationError
+from asan.names import HOSTNAME
 
 BUNDLE_FILE = "tenant.toml"
 
 _CODE = re.compile(r"^[a-z][a-z0-9]{1,31}$")
 _LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
-_HOSTNAME = re.compile(
-    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
-)
 _KNOWN_KEYS = {"code", "name", "locales", "timezone", "currency", "hostnames", "plugins"}
 
 
@@ -199,7 +197,7 @@ class _Reader:
             return ()
         result: list[str] = []
         for index, hostname in enumerate(value):
-            if not isinstance(hostname, str) or not _HOSTNAME.match(hostname):
+            if not isinstance(hostname, str) or "." not in hostname or not HOSTNAME.match(hostname):
                 self.problem(f"hostnames[{index}]", f"{hostname!r} is not a lowercase host name")
             else:
                 result.append(hostname)

@@ -40,10 +40,6 @@ class Tenant(TimestampedMixin, Base):
         order_by="TenantHostname.hostname",
     )
 
-    @property
-    def is_active(self) -> bool:
-        return self.status == TenantStatus.ACTIVE
-
 
 class TenantHostname(Base):
     """A tenant's own host name (e.g. ``asan.gov.az``); unique across the platform."""

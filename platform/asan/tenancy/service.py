@@ -87,6 +87,8 @@ class TenantRegistry:
         self.base_domain = base_domain
         self.cache_seconds = cache_seconds
         self._by_host: dict[str, tuple[float, TenantRecord | None]] = {}
+        self._generation = 0
+        """Bumped by every change: a lookup that started before it must not be cached."""
 
     # --- reading -----------------------------------------------------------------
 
@@ -96,8 +98,9 @@ class TenantRegistry:
             cached = self._by_host.get(host)
             if cached is not None and cached[0] > time.monotonic():
                 return cached[1]
+        generation = self._generation
         record = await self._lookup_host(host)
-        if self.cache_seconds > 0:
+        if self.cache_seconds > 0 and generation == self._generation:
             if len(self._by_host) >= _MAX_CACHED_HOSTS:
                 self._by_host.clear()
             self._by_host[host] = (time.monotonic() + self.cache_seconds, record)
@@ -118,6 +121,7 @@ class TenantRegistry:
             return TenantRecord.of(tenant) if tenant is not None else None
 
     def forget_cached_hosts(self) -> None:
+        self._generation += 1
         self._by_host.clear()
 
     async def list(self) -> list[TenantRecord]:
@@ -148,6 +152,7 @@ class TenantRegistry:
         tenants, host names that shadow a tenant's sub-domain) before the first
         write; on any problem nothing is written.
         """
+        self._check_hostnames_outside_base_domain(bundles)
         report = LoadReport()
         scope = PlatformScope(reason=f"load tenant bundles: {', '.join(b.code for b in bundles)}")
         async with self.database.transaction(scope) as session:
@@ -210,17 +215,21 @@ class TenantRegistry:
                         f"{hostname!r} already belongs to tenant {owner!r}",
                     )
                 )
-        for host, bundle in wanted.items():
-            kind, _ = classify_host(host, self.base_domain)
-            if kind is not HostKind.OWN_HOSTNAME:
-                problems.append(
-                    BundleProblem(
-                        bundle.directory / BUNDLE_FILE,
-                        "hostnames",
-                        f"{host!r} is under the base domain {self.base_domain!r}, "
-                        "where tenants are reached by their code",
-                    )
-                )
+        if problems:
+            raise BundleError(problems)
+
+    def _check_hostnames_outside_base_domain(self, bundles: Sequence[TenantBundle]) -> None:
+        problems = [
+            BundleProblem(
+                bundle.directory / BUNDLE_FILE,
+                "hostnames",
+                f"{host!r} is under the base domain {self.base_domain!r}, "
+                "where tenants are reached by their code",
+            )
+            for bundle in bundles
+            for host in bundle.hostnames
+            if classify_host(host, self.base_domain)[0] is not HostKind.OWN_HOSTNAME
+        ]
         if problems:
             raise BundleError(problems)
 
