@@ -6,9 +6,26 @@ them. Add new areas' model modules to this list.
 """
 
 from asan.audit.models import AuditEvent
+from asan.catalogue.models import (
+    Agency,
+    CatalogueRevision,
+    Category,
+    Service,
+    ServiceVersion,
+)
 from asan.db import Base
 from asan.tenancy.models import Tenant, TenantHostname
 
 metadata = Base.metadata
 
-__all__ = ["AuditEvent", "Tenant", "TenantHostname", "metadata"]
+__all__ = [
+    "Agency",
+    "AuditEvent",
+    "CatalogueRevision",
+    "Category",
+    "Service",
+    "ServiceVersion",
+    "Tenant",
+    "TenantHostname",
+    "metadata",
+]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asan.audit import AuditEvent
+from asan.catalogue.models import Agency, CatalogueRevision, Category, Service, ServiceVersion
 from asan.db import Base, Database, PlatformScope
 from asan.tenancy import Tenant, TenantHostname, TenantStatus
 
@@ -42,14 +43,44 @@ async def create_tenant(
 @dataclass(frozen=True)
 class TenantOwnedFactory:
     build: Callable[[], Base]
-    """A new row, without tenant_id (the session stamps it)."""
+    """A new row, without tenant_id (the session stamps it), with any parent it needs
+    attached through relationships."""
     mutation: dict[str, Any] = field(default_factory=dict)
     """Column values an intruder would try to write."""
+
+
+def _unique_code(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _service_version() -> ServiceVersion:
+    service = Service(code=_unique_code("service"), status="draft", draft_version=1)
+    return ServiceVersion(
+        service=service, number=1, state="draft", content={"n": 1}, created_by="factory"
+    )
 
 
 TENANT_OWNED_FACTORIES: dict[type[Base], TenantOwnedFactory] = {
     AuditEvent: TenantOwnedFactory(
         build=lambda: AuditEvent(actor="factory", action="test.created", detail={"n": 1}),
         mutation={"actor": "intruder"},
+    ),
+    Agency: TenantOwnedFactory(
+        build=lambda: Agency(
+            code=_unique_code("agency"), kind="public", name={"en": "A"}, description={"en": "A"}
+        ),
+        mutation={"kind": "private"},
+    ),
+    Category: TenantOwnedFactory(
+        build=lambda: Category(code=_unique_code("category"), position=1, name={"en": "C"}),
+        mutation={"position": 99},
+    ),
+    Service: TenantOwnedFactory(
+        build=lambda: Service(code=_unique_code("service"), status="draft"),
+        mutation={"status": "retired"},
+    ),
+    ServiceVersion: TenantOwnedFactory(build=_service_version, mutation={"state": "superseded"}),
+    CatalogueRevision: TenantOwnedFactory(
+        build=lambda: CatalogueRevision(revision=1), mutation={"revision": 99}
     ),
 }

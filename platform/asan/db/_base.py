@@ -76,7 +76,11 @@ class TenantOwned:
 
     @declared_attr
     def tenant_id(cls) -> Mapped[uuid.UUID]:
-        return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+        # First column of the table and of its primary key (sort_order), as Citus
+        # and the (tenant_id, ...) indexes want it.
+        return mapped_column(
+            ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True, sort_order=-10
+        )
 
 
 def tenant_owned_tables() -> list[str]:
