@@ -11,15 +11,37 @@ from typing import Any, ClassVar
 
 
 class AsanError(Exception):
-    """Base of every error the platform reports to a person or a client."""
+    """Base of every error the platform reports to a person or a client.
+
+    ``template`` is the English message id, with ``{name}`` placeholders that
+    ``params`` fill (mark it with ``asan.i18n.N_`` so that it is extracted):
+    ``TenantNotFoundError(N_("no tenant with code {code!r}"), code=code)``.
+    ``message`` is the English text (logs, the CLI); :meth:`message_in`
+    renders the same error for a person in their locale. A template without
+    placeholders is used as it is, braces included, so a message made by the
+    caller (``AsanError(f"...")``) still works; it is just not translated.
+    """
 
     code: ClassVar[str] = "error"
     status: ClassVar[int] = 500
 
-    def __init__(self, message: str, *, detail: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, template: str, *, detail: dict[str, Any] | None = None, **params: Any
+    ) -> None:
+        message = template.format(**params) if params else template
         super().__init__(message)
+        self.template = template
+        self.params = params
         self.message = message
         self.detail = detail or {}
+
+    def message_in(self, locale: str) -> str:
+        """The message translated into ``locale`` (English where no translation exists)."""
+        # Imported here: asan.i18n builds on this module (its errors are AsanErrors).
+        from asan.i18n import gettext, use_locale
+
+        with use_locale(locale):
+            return gettext(self.template, **self.params)
 
 
 class ConfigError(AsanError):

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from asan.api.hosts import HOST_OPT, ServedOn
 from asan.db import Database, TenantScope, use_scope
 from asan.errors import AsanError, TenantNotFoundError, TenantSuspendedError, WrongHostError
+from asan.i18n import N_, current_locale, gettext, language_tag, locale_is_set
 from asan.tenancy import TenantRecord, TenantRegistry
 from asan.tenancy.hosts import HostKind, classify_host, normalise_host
 
@@ -127,23 +128,27 @@ class RequestContextMiddleware:
         if kind is HostKind.PLATFORM:
             if served_on != ServedOn.PLATFORM:
                 raise WrongHostError(
-                    f"{scope['path']} is served on tenant hosts, not on the base domain {host!r}",
+                    N_("{path} is served on tenant hosts, not on the base domain {host!r}"),
+                    path=scope["path"],
+                    host=host,
                     detail={"host": host},
                 )
             return None
         tenant = await registry.resolve_host(host)
         if tenant is None:
             raise TenantNotFoundError(
-                f"no tenant is served at host {host!r}", detail={"host": host}
+                N_("no tenant is served at host {host!r}"), host=host, detail={"host": host}
             )
         if served_on != ServedOn.TENANT:
             raise WrongHostError(
-                f"{scope['path']} is served on the base domain, not on tenant hosts",
+                N_("{path} is served on the base domain, not on tenant hosts"),
+                path=scope["path"],
                 detail={"host": host},
             )
         if not tenant.is_active:
             raise TenantSuspendedError(
-                f"the service of tenant {tenant.code!r} is suspended",
+                N_("the service of tenant {tenant!r} is suspended"),
+                tenant=tenant.code,
                 detail={"tenant": tenant.code},
             )
         return tenant
@@ -210,11 +215,12 @@ async def complete_despite_cancellation(work: Coroutine[Any, Any, None]) -> None
 
 
 async def _send_commit_failure(scope: Scope, send: Send) -> None:
+    # In the request's locale: this runs below the locale middleware, on the handler's send.
     body = msgspec.json.encode(
         {
             "status": 500,
             "code": "commit_failed",
-            "message": "The change could not be saved and nothing was written; try again.",
+            "message": gettext("The change could not be saved and nothing was written; try again."),
             "detail": {},
             "request_id": request_id_of(scope),
         }
@@ -227,17 +233,27 @@ async def _send_commit_failure(scope: Scope, send: Send) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (REQUEST_ID_HEADER.encode(), request_id_of(scope).encode()),
+                *_language_headers(),
             ],
         }
     )
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
+def _language_headers() -> list[tuple[bytes, bytes]]:
+    if not locale_is_set():
+        return []
+    return [
+        (b"content-language", language_tag(current_locale()).encode()),
+        (b"vary", b"Accept-Language, Cookie"),
+    ]
+
+
 def current_tenant(request: Request[Any, Any, Any]) -> TenantRecord:
     """Dependency: the tenant the middleware resolved (tenant-host routes only)."""
     tenant: TenantRecord | None = request.scope["state"].get(_TENANT_KEY)
     if tenant is None:
-        raise WrongHostError("this route is served on tenant hosts only")
+        raise WrongHostError(N_("this route is served on tenant hosts only"))
     return tenant
 
 

@@ -1,0 +1,58 @@
+"""Translating the platform's own strings in Python code.
+
+Message ids are English with ``{name}`` placeholders (``str.format``), filled
+after translation so that a translator can move them: ``gettext("no tenant
+with code {code!r}", code=code)``. Jinja2 templates use Jinja's own
+``%(name)s`` convention instead (see ``_jinja``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from asan.i18n._catalogues import translations
+from asan.i18n._locale import current_locale
+
+log = structlog.get_logger(__name__)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it (Babel knows the name).
+
+    For strings defined before any locale is known (error templates, tables
+    of phrases) and translated later, at the moment they are shown.
+    """
+    return message
+
+
+def _fill(translated: str, source: str, params: dict[str, Any]) -> str:
+    """Fill the placeholders; a translation that breaks them falls back to the source text.
+
+    Only with params: a message without any may contain braces of its own.
+    A broken translation must not turn an answer into a crash, and the test
+    suite checks every catalogue's placeholders, so this is a last resort.
+    """
+    if not params:
+        return translated
+    try:
+        return translated.format(**params)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        log.warning("translation has broken placeholders", message=source, locale=current_locale())
+        return source.format(**params)
+
+
+def gettext(message: str, **params: Any) -> str:
+    """``message`` in the current locale (itself if untranslated), placeholders filled."""
+    return _fill(translations(current_locale()).gettext(message), message, params)
+
+
+def ngettext(singular: str, plural: str, n: int, /, **params: Any) -> str:
+    """The form for ``n`` in the current locale's plural rules; ``{n}`` is the count.
+
+    ``n`` is positional-only, so ``ngettext(s, p, count, n=shown)`` may fill
+    ``{n}`` with something else than the number that picks the form.
+    """
+    translated = translations(current_locale()).ngettext(singular, plural, n)
+    return _fill(translated, singular if n == 1 else plural, {"n": n, **params})
