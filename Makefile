@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format bench clean
+.PHONY: help install catalogues run test lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -28,10 +28,13 @@ $(INSTALLED): requirements.lock pyproject.toml $(PLUGINS)
 		|| { tail -20 $(VENV)/install.log; exit 1; }
 	@touch $@
 
-run: install ## Install, migrate the SQLite database under var/, load tenants/, serve on :8000
+catalogues: install ## Compile the UI message catalogues (i18n/*/LC_MESSAGES/messages.mo, not committed)
+	@$(BIN)/asan i18n compile > /dev/null
+
+run: install catalogues ## Install, migrate the SQLite database under var/, load tenants/, serve on :8000
 	$(BIN)/asan demo --host $(HOST) --port $(PORT)
 
-test: install ## Run the whole test suite (PostgreSQL too when ASAN_TEST_DATABASE_URL is set)
+test: install catalogues ## Run the whole test suite (PostgreSQL too when ASAN_TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest
 
 lint: install ## ruff (lint and format check) and mypy
@@ -46,7 +49,7 @@ format: install ## Format and fix what ruff can fix
 clean: ## Remove the virtual environment and local data (var/)
 	rm -rf $(VENV) var
 
-bench: install ## Benchmarks (tests/perf/bench_*.py): each prints a table against a bare baseline
+bench: install catalogues ## Benchmarks (tests/perf/bench_*.py): each prints a table against a bare baseline
 	@for bench in tests/perf/bench_*.py; do \
 		echo "== $$bench"; \
 		$(BIN)/python -m tests.perf.$$(basename $$bench .py); \

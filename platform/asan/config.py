@@ -55,6 +55,8 @@ class Settings:
     """Addresses whose X-Forwarded-* headers are believed (uvicorn's forwarded_allow_ips)."""
     tenant_cache_seconds: float
     """How long a process may answer from its cached host -> tenant resolution."""
+    catalogue_refresh_seconds: float
+    """How often a process checks whether its cached published catalogue is still current."""
 
     @property
     def is_production(self) -> bool:
@@ -105,6 +107,17 @@ def _secret_key(environ: Mapping[str, str], env: Environment, var_dir: Path) -> 
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: str) -> float:
+    text = _read(environ, name, default) or ""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 3600:
+        raise ConfigError(f"{name} must be a number of seconds from 0 to 3600, got {text!r}")
+    return value
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -159,16 +172,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if log_format not in ("json", "console"):
         raise ConfigError(f"ASAN_LOG_FORMAT must be 'json' or 'console', got {log_format!r}")
 
-    cache_text = _read(environ, "ASAN_TENANT_CACHE_SECONDS", "5") or ""
-    try:
-        tenant_cache_seconds = float(cache_text)
-    except ValueError:
-        tenant_cache_seconds = -1
-    if not 0 <= tenant_cache_seconds <= 3600:
-        raise ConfigError(
-            "ASAN_TENANT_CACHE_SECONDS must be a number of seconds from 0 to 3600, "
-            f"got {cache_text!r}"
-        )
+    tenant_cache_seconds = _seconds(environ, "ASAN_TENANT_CACHE_SECONDS", "5")
+    catalogue_refresh_seconds = _seconds(environ, "ASAN_CATALOGUE_REFRESH_SECONDS", "1")
 
     return Settings(
         env=env,  # type: ignore[arg-type]  # checked above
@@ -186,5 +191,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         log_format=log_format,  # type: ignore[arg-type]
         tenant_cache_seconds=tenant_cache_seconds,
+        catalogue_refresh_seconds=catalogue_refresh_seconds,
         trusted_proxies=_read(environ, "ASAN_TRUSTED_PROXIES", "127.0.0.1") or "127.0.0.1",
     )

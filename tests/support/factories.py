@@ -21,6 +21,7 @@ async def create_tenant(
     status: TenantStatus = TenantStatus.ACTIVE,
     locales: Sequence[str] = ("en", "fr"),
     hostnames: Sequence[str] = (),
+    currency: str = "EUR",
 ) -> Tenant:
     code = code or f"t{uuid.uuid4().hex[:8]}"
     tenant = Tenant(
@@ -29,7 +30,7 @@ async def create_tenant(
         default_locale=locales[0],
         locales=list(locales),
         timezone="Europe/Tallinn",
-        currency="EUR",
+        currency=currency,
         status=status.value,
         plugin_settings={},
         bundle_digest="0" * 64,

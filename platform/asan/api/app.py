@@ -16,10 +16,12 @@ from asan.api.health import HealthPlugin
 from asan.api.openapi import OpenAPIPlugin
 from asan.api.platform import PlatformApiPlugin
 from asan.api.tenant import TenantApiPlugin
+from asan.catalogue.api import CatalogueApiPlugin
 from asan.config import Settings, load_settings
 from asan.db import Database
 from asan.db.migrate import head_revisions
 from asan.db.roles import check_runtime_role
+from asan.i18n import LocalePlugin
 from asan.logging import configure_logging
 from asan.models import metadata as _complete_metadata  # noqa: F401 - load every model
 from asan.tenancy import TenantRegistry
@@ -78,11 +80,13 @@ def create_app(
         plugins=[
             CorePlugin(settings, database, owns_database=owns_database),
             RequestContextPlugin(),
+            LocalePlugin(),
             ErrorsPlugin(),
             HealthPlugin(),
             OpenAPIPlugin(),
             TenantApiPlugin(),
             PlatformApiPlugin(),
+            CatalogueApiPlugin(),
             *plugins,
         ],
     )

@@ -9,6 +9,7 @@ import click
 from sqlalchemy import select
 
 from asan.audit import AuditEvent
+from asan.catalogue.loading import catalogue_loader, read_bundle_catalogues
 from asan.cli._context import CliContext
 from asan.cli._output import cli_actor, print_json, progress, stdout
 from asan.db import Database, TenantScope
@@ -100,6 +101,7 @@ def load_bundles(context: CliContext, path: Path) -> LoadReport:
     """Validate every bundle under ``path``, then write them all in one transaction."""
     directories = bundle_directories(path)
     bundles = read_bundles(directories)  # raises with every problem; nothing written yet
+    catalogues = read_bundle_catalogues(bundles)  # likewise
 
     async def write(database: Database) -> LoadReport:
         with progress("loading tenants", total=len(bundles)) as bar:
@@ -109,7 +111,10 @@ def load_bundles(context: CliContext, path: Path) -> LoadReport:
                 bar.update(task, advance=1, current=message)
 
             return await _registry(database, context).load(
-                bundles, actor=cli_actor(), progress=step
+                bundles,
+                actor=cli_actor(),
+                progress=step,
+                with_each=catalogue_loader(catalogues, actor=cli_actor()),
             )
 
     return context.run_with_database(write)
@@ -126,7 +131,8 @@ def load(context: CliContext, directory: Path) -> None:
     """
     report = load_bundles(context, directory)
     for code, outcome in report.outcomes.items():
-        stdout.print(f"{code}: {outcome.value}", markup=False)
+        note = f", {report.notes[code]}" if code in report.notes else ""
+        stdout.print(f"{code}: {outcome.value}{note}", markup=False)
 
 
 def _set_status(context: CliContext, code: str, status: TenantStatus) -> None:

@@ -15,7 +15,7 @@ from asan.db._base import (
     json_column_type,
     utcnow,
 )
-from asan.db._database import Database
+from asan.db._database import Database, on_commit
 from asan.db._scope import (
     PlatformScope,
     RegistryScope,
@@ -37,6 +37,7 @@ __all__ = [
     "UTCDateTime",
     "current_scope",
     "json_column_type",
+    "on_commit",
     "use_scope",
     "utcnow",
 ]

@@ -8,7 +8,7 @@ goes through :meth:`Database.transaction`; API requests get their session from
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from asan.db._guards import SCOPE_KEY, ScopedSession
 from asan.db._scope import PlatformScope, Scope, current_scope
@@ -28,6 +29,30 @@ from asan.errors import TenantScopeError
 
 PLATFORM_SCOPE_LOGGER = __name__
 log = structlog.get_logger(PLATFORM_SCOPE_LOGGER)
+
+
+_AFTER_COMMIT = "asan.after_commit"
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's transaction has committed (never on rollback).
+
+    For effects outside the database that must not run ahead of the data,
+    such as dropping a cached copy another request could otherwise refill
+    from the old rows.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(ScopedSession, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        callback()
+
+
+@event.listens_for(ScopedSession, "after_rollback")
+def _forget_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def _make_sqlite_transactional(engine: AsyncEngine) -> None:

@@ -13,7 +13,8 @@ entries expire, which bounds how long a suspended tenant may still be served.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from asan import audit
 from asan.db import Database, PlatformScope, RegistryScope
 from asan.errors import TenantNotFoundError
+from asan.i18n import N_
 from asan.tenancy.bundle import BUNDLE_FILE, BundleError, BundleProblem, TenantBundle
 from asan.tenancy.hosts import HostKind, classify_host
 from asan.tenancy.models import Tenant, TenantHostname, TenantStatus
@@ -42,6 +44,8 @@ class LoadOutcome(StrEnum):
 @dataclass(slots=True)
 class LoadReport:
     outcomes: dict[str, LoadOutcome] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    """What ``with_each`` said it did, per tenant."""
 
     @property
     def changed(self) -> bool:
@@ -49,6 +53,7 @@ class LoadReport:
 
 
 ProgressCallback = Callable[[str], None]
+BundleHook = Callable[[AsyncSession, uuid.UUID, TenantBundle], Awaitable[str | None]]
 
 _STATUS_ACTIONS = {
     TenantStatus.SUSPENDED: "tenant.suspended",
@@ -134,7 +139,9 @@ class TenantRegistry:
             query = select(Tenant).where(Tenant.code == code)
             tenant = (await session.scalars(query)).one_or_none()
             if tenant is None:
-                raise TenantNotFoundError(f"no tenant with code {code!r}", detail={"code": code})
+                raise TenantNotFoundError(
+                    N_("no tenant with code {code!r}"), code=code, detail={"code": code}
+                )
             return TenantRecord.of(tenant)
 
     # --- writing -----------------------------------------------------------------
@@ -145,12 +152,15 @@ class TenantRegistry:
         *,
         actor: str,
         progress: ProgressCallback | None = None,
+        with_each: BundleHook | None = None,
     ) -> LoadReport:
         """Create or update tenants from bundles, all or nothing.
 
         Bundles are checked against the database (host names owned by other
         tenants, host names that shadow a tenant's sub-domain) before the first
-        write; on any problem nothing is written.
+        write; on any problem nothing is written. ``with_each`` loads the rest
+        of each bundle (its catalogue, ...) in the same transaction: the
+        registry does not know those parts, only that they commit with it.
         """
         self._check_hostnames_outside_base_domain(bundles)
         report = LoadReport()
@@ -189,8 +199,11 @@ class TenantRegistry:
                         detail={"fields": changed, "digest": bundle.digest()},
                     )
                 report.outcomes[bundle.code] = outcome
+                note = await with_each(session, tenant.id, bundle) if with_each else None
+                if note:
+                    report.notes[bundle.code] = note
                 if progress is not None:
-                    progress(f"{bundle.code}: {outcome.value}")
+                    progress(f"{bundle.code}: {outcome.value}" + (f", {note}" if note else ""))
         self.forget_cached_hosts()
         return report
 
@@ -240,7 +253,9 @@ class TenantRegistry:
                 await session.scalars(select(Tenant).where(Tenant.code == code))
             ).one_or_none()
             if tenant is None:
-                raise TenantNotFoundError(f"no tenant with code {code!r}", detail={"code": code})
+                raise TenantNotFoundError(
+                    N_("no tenant with code {code!r}"), code=code, detail={"code": code}
+                )
             if tenant.status != status.value:
                 previous = tenant.status
                 tenant.status = status.value

@@ -1,0 +1,488 @@
+"""The catalogue's exchange format: ``catalogue.yaml`` and the JSON API bodies.
+
+One entry of the file and one API request body have the same shape, so a
+service exported from one tenant can be posted to another. Everything is
+checked before anything is written, and every problem is reported with its
+file, path and reason. Checked entries come back in canonical form (key order,
+locale order, two-decimal fees), which is what makes export -> import ->
+export give identical output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from asan.errors import ValidationError
+
+CHANNELS = ("service_centre", "mobile_unit", "online")
+TIME_UNITS = ("minutes", "hours", "days", "working_days")
+FIELD_TYPES = ("text", "textarea", "date", "number", "email", "phone", "select", "boolean")
+AGENCY_KINDS = ("public", "private")
+STATUSES = ("draft", "published", "retired")
+RULES_BY_TYPE: dict[str, frozenset[str]] = {
+    "text": frozenset({"min_length", "max_length", "pattern"}),
+    "textarea": frozenset({"min_length", "max_length"}),
+    "number": frozenset({"min", "max"}),
+    "date": frozenset({"not_before", "not_after"}),
+    "email": frozenset(),
+    "phone": frozenset({"pattern"}),
+    "select": frozenset(),
+    "boolean": frozenset(),
+}
+SERVICE_TEXTS = ("name", "description", "eligibility")
+
+_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_DATE = re.compile(r"^(today|\d{4}-\d{2}-\d{2})$")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueProblem:
+    file: str
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}: {self.path}: {self.reason}"
+            if self.path
+            else f"{self.file}: {self.reason}"
+        )
+
+
+class CatalogueError(ValidationError):
+    """Every problem found, none written."""
+
+    code = "catalogue_invalid"
+
+    def __init__(self, problems: Sequence[CatalogueProblem]) -> None:
+        first = str(problems[0]) if problems else "no problems"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(
+            f"{first}{more}",
+            detail={
+                "errors": [{"file": p.file, "path": p.path, "reason": p.reason} for p in problems]
+            },
+        )
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class TenantLanguages:
+    """What entries are checked against: the tenant's locales and currency."""
+
+    locales: tuple[str, ...]
+    currency: str
+
+    @property
+    def default_locale(self) -> str:
+        return self.locales[0]
+
+
+@dataclass(slots=True)
+class CatalogueFile:
+    agencies: list[dict[str, Any]] = field(default_factory=list)
+    categories: list[dict[str, Any]] = field(default_factory=list)
+    services: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Checker:
+    """Collects problems for one source (a file, or an API body)."""
+
+    def __init__(self, source: str, languages: TenantLanguages) -> None:
+        self.source = source
+        self.languages = languages
+        self.problems: list[CatalogueProblem] = []
+
+    def problem(self, path: str, reason: str) -> None:
+        self.problems.append(CatalogueProblem(self.source, path, reason))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise CatalogueError(self.problems)
+
+    # --- pieces ----------------------------------------------------------------
+
+    def keys(self, path: str, value: Mapping[str, Any], allowed: Iterable[str]) -> None:
+        allowed = tuple(allowed)
+        for key in value:
+            if key not in allowed:
+                self.problem(
+                    f"{path}.{key}" if path else str(key),
+                    f"unknown key (expected one of: {', '.join(allowed)})",
+                )
+
+    def code(self, path: str, value: object) -> str:
+        if not isinstance(value, str) or not _CODE.match(value):
+            self.problem(path, "must be 2-64 lowercase letters, digits or hyphens")
+            return str(value)
+        return value
+
+    def text(self, path: str, value: object, *, complete: bool) -> dict[str, str]:
+        """A per-locale text. ``complete``: every enabled locale must be there."""
+        if not isinstance(value, dict):
+            self.problem(path, "must be a mapping of locale to text, e.g. {en: ...}")
+            return {}
+        result: dict[str, str] = {}
+        for locale, text in value.items():
+            if locale not in self.languages.locales:
+                self.problem(
+                    f"{path}.{locale}",
+                    f"unknown locale (this tenant uses {', '.join(self.languages.locales)})",
+                )
+            elif not isinstance(text, str):
+                self.problem(f"{path}.{locale}", f"must be text, not {type(text).__name__}")
+            elif text.strip():
+                result[locale] = text.strip()
+        wanted = self.languages.locales if complete else (self.languages.default_locale,)
+        for locale in wanted:
+            if locale not in result:
+                self.problem(f"{path}.{locale}", "missing")
+        return {locale: result[locale] for locale in self.languages.locales if locale in result}
+
+    # --- entries ---------------------------------------------------------------
+
+    def agency(self, path: str, value: object) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.problem(path, "must be a mapping")
+            return {}
+        self.keys(path, value, ("code", "kind", "name", "description", "contact"))
+        kind = value.get("kind")
+        if kind not in AGENCY_KINDS:
+            self.problem(f"{path}.kind", "must be public or private")
+        contact = value.get("contact", {})
+        if not isinstance(contact, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in contact.items()
+        ):
+            self.problem(f"{path}.contact", "must be a mapping of text, e.g. {website: ...}")
+            contact = {}
+        return {
+            "code": self.code(f"{path}.code", value.get("code")),
+            "kind": kind,
+            "name": self.text(f"{path}.name", value.get("name"), complete=True),
+            "description": self.text(
+                f"{path}.description", value.get("description"), complete=True
+            ),
+            "contact": {key: contact[key] for key in sorted(contact)},
+        }
+
+    def category(self, path: str, value: object) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.problem(path, "must be a mapping")
+            return {}
+        self.keys(path, value, ("code", "order", "name"))
+        order = value.get("order")
+        if not isinstance(order, int) or isinstance(order, bool):
+            self.problem(f"{path}.order", "must be a whole number")
+        return {
+            "code": self.code(f"{path}.code", value.get("code")),
+            "order": order,
+            "name": self.text(f"{path}.name", value.get("name"), complete=True),
+        }
+
+    def service(self, path: str, value: object, *, with_code: bool = True) -> dict[str, Any]:
+        """A full service entry; texts complete unless its status is draft."""
+        if not isinstance(value, dict):
+            self.problem(path, "must be a mapping")
+            return {}
+        allowed = [
+            "code",
+            "status",
+            "category",
+            "agency",
+            *SERVICE_TEXTS,
+            "required_documents",
+            "fee",
+            "processing_time",
+            "channels",
+            "form",
+        ]
+        self.keys(path, value, allowed if with_code else allowed[1:])
+        status = value.get("status", "published")
+        if status not in STATUSES:
+            self.problem(f"{path}.status", f"must be one of {', '.join(STATUSES)}")
+        complete = status != "draft"
+        entry: dict[str, Any] = {}
+        if with_code:
+            entry["code"] = self.code(f"{path}.code", value.get("code"))
+        entry["status"] = status
+        entry["category"] = self.code(f"{path}.category", value.get("category"))
+        entry["agency"] = self.code(f"{path}.agency", value.get("agency"))
+        for key in SERVICE_TEXTS:
+            entry[key] = self.text(f"{path}.{key}", value.get(key), complete=complete)
+        documents = value.get("required_documents", [])
+        if not isinstance(documents, list):
+            self.problem(f"{path}.required_documents", "must be a list of texts")
+            documents = []
+        entry["required_documents"] = [
+            self.text(f"{path}.required_documents[{i}]", item, complete=complete)
+            for i, item in enumerate(documents)
+        ]
+        entry["fee"] = self.fee(f"{path}.fee", value.get("fee"))
+        entry["processing_time"] = self.processing_time(
+            f"{path}.processing_time", value.get("processing_time")
+        )
+        entry["channels"] = self.channels(f"{path}.channels", value.get("channels"))
+        form = value.get("form", [])
+        if "online" in entry["channels"] and not form:
+            self.problem(f"{path}.form", "required: the service is offered online")
+        entry["form"] = self.form(f"{path}.form", form, complete=complete)
+        return entry
+
+    def fee(self, path: str, value: object) -> dict[str, str]:
+        if not isinstance(value, dict):
+            self.problem(
+                path, "must be {amount: '5.00', currency: ...}; a free service has amount '0.00'"
+            )
+            return {}
+        self.keys(path, value, ("amount", "currency"))
+        raw = value.get("amount")
+        amount = "0.00"
+        if isinstance(raw, float | bool) or not isinstance(raw, str | int):
+            self.problem(f"{path}.amount", "must be a decimal written as text, e.g. '5.00'")
+        else:
+            try:
+                number = Decimal(str(raw))
+                if number < 0 or number != number.quantize(Decimal("0.01")):
+                    raise InvalidOperation
+                amount = f"{number:.2f}"
+            except InvalidOperation:
+                self.problem(
+                    f"{path}.amount", f"{raw!r} is not an amount of money with at most 2 decimals"
+                )
+        currency = value.get("currency")
+        if currency != self.languages.currency:
+            self.problem(
+                f"{path}.currency",
+                f"{currency!r}: fees are in the tenant's currency, {self.languages.currency}",
+            )
+        return {"amount": amount, "currency": self.languages.currency}
+
+    def processing_time(self, path: str, value: object) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.problem(path, "must be {value: 10, unit: working_days}")
+            return {}
+        self.keys(path, value, ("value", "unit"))
+        amount = value.get("value")
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            self.problem(f"{path}.value", "must be a whole number above zero")
+        unit = value.get("unit")
+        if unit not in TIME_UNITS:
+            self.problem(f"{path}.unit", f"must be one of {', '.join(TIME_UNITS)}")
+        return {"value": amount, "unit": unit}
+
+    def channels(self, path: str, value: object) -> list[str]:
+        if not isinstance(value, list) or not value:
+            self.problem(path, f"must be a non-empty list of {', '.join(CHANNELS)}")
+            return []
+        for channel in value:
+            if channel not in CHANNELS:
+                self.problem(path, f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
+        if len(set(map(str, value))) != len(value):
+            self.problem(path, "lists a channel twice")
+        return [channel for channel in CHANNELS if channel in value]
+
+    def form(self, path: str, value: object, *, complete: bool) -> list[dict[str, Any]]:
+        if not isinstance(value, list):
+            self.problem(path, "must be a list of fields")
+            return []
+        fields: list[dict[str, Any]] = []
+        names: set[str] = set()
+        for index, item in enumerate(value):
+            where = f"{path}[{index}]"
+            if not isinstance(item, dict):
+                self.problem(where, "must be a mapping")
+                continue
+            self.keys(where, item, ("name", "type", "label", "required", "rules", "options"))
+            name = item.get("name")
+            if not isinstance(name, str) or not _NAME.match(name):
+                self.problem(f"{where}.name", "must be snake_case")
+            elif name in names:
+                self.problem(f"{where}.name", f"{name!r} appears twice in the form")
+            names.add(str(name))
+            kind = item.get("type")
+            if kind not in FIELD_TYPES:
+                self.problem(f"{where}.type", f"must be one of {', '.join(FIELD_TYPES)}")
+            required = item.get("required", False)
+            if not isinstance(required, bool):
+                self.problem(f"{where}.required", "must be true or false")
+            rules = self.rules(f"{where}.rules", item.get("rules", {}), str(kind))
+            entry: dict[str, Any] = {
+                "name": name,
+                "type": kind,
+                "label": self.text(f"{where}.label", item.get("label"), complete=complete),
+                "required": required,
+            }
+            if rules:
+                entry["rules"] = rules
+            if kind == "select":
+                entry["options"] = self.options(
+                    f"{where}.options", item.get("options"), complete=complete
+                )
+            elif "options" in item:
+                self.problem(f"{where}.options", "only select fields have options")
+            fields.append(entry)
+        return fields
+
+    def rules(self, path: str, value: object, kind: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.problem(path, "must be a mapping")
+            return {}
+        allowed = RULES_BY_TYPE.get(kind, frozenset())
+        for key, rule in value.items():
+            where = f"{path}.{key}"
+            if key not in allowed:
+                self.problem(
+                    where,
+                    f"not a rule for a {kind} field "
+                    f"(allowed: {', '.join(sorted(allowed)) or 'none'})",
+                )
+            elif key in ("min_length", "max_length") and (
+                not isinstance(rule, int) or isinstance(rule, bool) or rule < 0
+            ):
+                self.problem(where, "must be a whole number")
+            elif key in ("min", "max") and (
+                not isinstance(rule, int | float) or isinstance(rule, bool)
+            ):
+                self.problem(where, "must be a number")
+            elif key in ("not_before", "not_after") and (
+                not isinstance(rule, str) or not _DATE.match(rule)
+            ):
+                self.problem(where, "must be 'today' or a date YYYY-MM-DD")
+            elif key == "pattern":
+                try:
+                    re.compile(str(rule))
+                except re.error as exc:
+                    self.problem(where, f"not a valid regular expression: {exc}")
+        return {key: value[key] for key in sorted(value)}
+
+    def options(self, path: str, value: object, *, complete: bool) -> list[dict[str, Any]]:
+        if not isinstance(value, list) or len(value) < 2:
+            self.problem(path, "a select field needs at least 2 options")
+            return []
+        options: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for index, option in enumerate(value):
+            where = f"{path}[{index}]"
+            if not isinstance(option, dict):
+                self.problem(where, "must be {value: ..., label: {...}}")
+                continue
+            self.keys(where, option, ("value", "label"))
+            option_value = option.get("value")
+            if not isinstance(option_value, str) or not _NAME.match(option_value):
+                self.problem(f"{where}.value", "must be snake_case")
+            elif option_value in seen:
+                self.problem(f"{where}.value", f"{option_value!r} appears twice")
+            seen.add(str(option_value))
+            options.append(
+                {
+                    "value": option_value,
+                    "label": self.text(f"{where}.label", option.get("label"), complete=complete),
+                }
+            )
+        return options
+
+
+def _list(checker: Checker, data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        checker.problem(key, "must be a list")
+        return []
+    return value
+
+
+def read_catalogue(
+    text: str,
+    *,
+    source: str,
+    languages: TenantLanguages,
+    known_agencies: Iterable[str] = (),
+    known_categories: Iterable[str] = (),
+) -> CatalogueFile:
+    """Parse and check a whole file; raise :class:`CatalogueError` with every problem.
+
+    ``known_*``: codes already in the tenant's catalogue, which the file may
+    refer to without defining (a bundle file defines all it uses).
+    """
+    checker = Checker(source, languages)
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        checker.problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")
+        checker.raise_if_any()
+    if not isinstance(data, dict):
+        checker.problem("", "must be a mapping with agencies, categories and services")
+        checker.raise_if_any()
+    checker.keys("", data, ("agencies", "categories", "services"))
+    result = CatalogueFile()
+    for kind, read, target in (
+        ("agencies", checker.agency, result.agencies),
+        ("categories", checker.category, result.categories),
+        ("services", checker.service, result.services),
+    ):
+        seen: set[str] = set()
+        for index, value in enumerate(_list(checker, data, kind)):
+            code = value.get("code") if isinstance(value, dict) else None
+            path = f"{kind}[{code}]" if isinstance(code, str) and code else f"{kind}[{index}]"
+            entry = read(path, value)
+            if code in seen:
+                checker.problem(f"{path}.code", f"duplicate code {code!r}")
+            seen.add(str(code))
+            target.append(entry)
+    agencies = {a["code"] for a in result.agencies} | set(known_agencies)
+    categories = {c["code"] for c in result.categories} | set(known_categories)
+    for entry in result.services:
+        path = f"services[{entry.get('code')}]"
+        if entry.get("agency") not in agencies:
+            checker.problem(f"{path}.agency", f"unknown agency {entry.get('agency')!r}")
+        if entry.get("category") not in categories:
+            checker.problem(f"{path}.category", f"unknown category {entry.get('category')!r}")
+    checker.raise_if_any()
+    return result
+
+
+def read_catalogue_file(path: Path, **kwargs: Any) -> CatalogueFile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogueError([CatalogueProblem(str(path), "", f"cannot be read: {exc}")]) from exc
+    return read_catalogue(text, source=str(path), **kwargs)
+
+
+def missing_texts(content: Mapping[str, Any], locales: Sequence[str]) -> list[str]:
+    """Paths of texts a service lacks in any of ``locales`` (what blocks publishing)."""
+    missing: list[str] = []
+
+    def check(path: str, text: Mapping[str, str]) -> None:
+        missing.extend(f"{path}.{locale}" for locale in locales if not text.get(locale))
+
+    for key in SERVICE_TEXTS:
+        check(key, content.get(key, {}))
+    for index, document in enumerate(content.get("required_documents", [])):
+        check(f"required_documents[{index}]", document)
+    for index, form_field in enumerate(content.get("form", [])):
+        check(f"form[{index}].label", form_field.get("label", {}))
+        for number, option in enumerate(form_field.get("options", [])):
+            check(f"form[{index}].options[{number}].label", option.get("label", {}))
+    return missing
+
+
+def dump_catalogue(catalogue: CatalogueFile) -> str:
+    """Canonical YAML: the same catalogue always gives the same text."""
+    data = {
+        "agencies": catalogue.agencies,
+        "categories": catalogue.categories,
+        "services": catalogue.services,
+    }
+    return yaml.safe_dump(
+        data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False
+    )
