@@ -255,6 +255,29 @@ async def test_draft_review_publish_through_the_api(tenant: Tenant, clients: Cli
     assert [(v["number"], v["state"]) for v in versions] == [(1, "superseded"), (2, "published")]
 
 
+async def test_an_exported_entry_can_be_posted_to_another_tenant(
+    database: Database, tenant: Tenant, clients: Clients
+) -> None:
+    await create_tenant(database, "zo", locales=("ar", "fr"), currency="MAD")
+    source = clients()
+    exported = await source.get("/api/v1/services/passport/draft")
+    assert exported.status_code == 404  # no draft: the published entry is what travels
+    entry_body = entry("passport", "جواز السفر", "Passeport", category="identity", agency="dgsn")
+    target = httpx.AsyncClient(transport=source._transport, base_url="http://zo.localhost")
+    for kind, body in (
+        ("agencies", CATALOGUE["agencies"][1]),
+        ("categories", CATALOGUE["categories"][1]),
+    ):
+        assert (await target.post(f"/api/v1/{kind}", json=body)).status_code == 201
+    posted = await target.post("/api/v1/services", json=entry_body)  # status: published
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["status"] == "draft"
+    assert (await target.post("/api/v1/services/passport/publish")).status_code == 200
+    renamed = await target.patch("/api/v1/services/passport", json={"code": "other"})
+    assert renamed.status_code == 422
+    await target.aclose()
+
+
 async def test_publishing_with_a_missing_language_is_refused_with_the_list(
     tenant: Tenant, clients: Clients
 ) -> None:

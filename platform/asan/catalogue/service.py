@@ -300,11 +300,12 @@ class CatalogueService:
         checker.raise_if_any()
 
     async def create_service(self, body: Mapping[str, Any]) -> Service:
-        """A new service, as a draft (version 1)."""
-        if body.get("status", "draft") != "draft":
-            checker = Checker("request", self.languages)
-            checker.problem("status", "a new service starts as a draft; publish it afterwards")
-            checker.raise_if_any()
+        """A new service, as a draft (version 1), whatever ``status`` the body carries.
+
+        The body is one bundle entry, so an entry exported elsewhere (status
+        ``published``) can be posted as it is: here it starts as a draft and
+        is published by whoever may publish.
+        """
         entry = self._check_entry({**body, "status": "draft"}, "request")
         await self._check_references(entry, "request")
         existing = await self.session.scalar(
@@ -328,13 +329,16 @@ class CatalogueService:
         return service
 
     async def update_service(self, code: str, patch: Mapping[str, Any]) -> Service:
-        """Apply a partial entry to the draft (made from the published version if none)."""
+        """Apply a partial entry to the draft (made from the published version if none).
+
+        ``status`` in the body is ignored (publishing and retiring have their
+        own routes); a different ``code`` is refused: codes are stable.
+        """
         service = await self._service(code)
-        for key in ("code", "status"):
-            if key in patch and patch[key] != (service.code if key == "code" else patch[key]):
-                checker = Checker("request", self.languages)
-                checker.problem(key, "cannot be changed by an edit")
-                checker.raise_if_any()
+        if "code" in patch and patch["code"] != service.code:
+            checker = Checker("request", self.languages)
+            checker.problem("code", "a service's code cannot be changed")
+            checker.raise_if_any()
         base = await self._version(service, service.draft_version) or await self._version(
             service, service.published_version
         )
