@@ -102,7 +102,8 @@ class Checker:
         self.problems: list[CatalogueProblem] = []
 
     def problem(self, path: str, reason: str) -> None:
-        self.problems.append(CatalogueProblem(self.source, path, reason))
+        # An API body is checked at the root: ".code" reads better as "code".
+        self.problems.append(CatalogueProblem(self.source, path.lstrip("."), reason))
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -336,6 +337,9 @@ class Checker:
             self.problem(path, "must be a mapping")
             return {}
         allowed = RULES_BY_TYPE.get(kind, frozenset())
+        if not all(isinstance(key, str) for key in value):
+            self.problem(path, "rule names must be text")
+            return {}
         for key, rule in value.items():
             where = f"{path}.{key}"
             if key not in allowed:
@@ -432,11 +436,13 @@ def read_catalogue(
         seen: set[str] = set()
         for index, value in enumerate(_list(checker, data, kind)):
             code = value.get("code") if isinstance(value, dict) else None
-            path = f"{kind}[{code}]" if isinstance(code, str) and code else f"{kind}[{index}]"
+            code = code if isinstance(code, str) and code else None
+            path = f"{kind}[{code}]" if code else f"{kind}[{index}]"
             entry = read(path, value)
-            if code in seen:
-                checker.problem(f"{path}.code", f"duplicate code {code!r}")
-            seen.add(str(code))
+            if code is not None:
+                if code in seen:
+                    checker.problem(f"{path}.code", f"duplicate code {code!r}")
+                seen.add(code)
             target.append(entry)
     agencies = {a["code"] for a in result.agencies} | set(known_agencies)
     categories = {c["code"] for c in result.categories} | set(known_categories)

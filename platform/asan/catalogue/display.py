@@ -8,7 +8,7 @@ from typing import Any
 from babel.numbers import format_currency
 from babel.units import format_unit
 
-from asan.i18n import ngettext
+from asan.i18n import ngettext, use_locale
 
 _BABEL_UNITS = {"minutes": "duration-minute", "hours": "duration-hour", "days": "duration-day"}
 
@@ -22,7 +22,8 @@ def processing_time_display(processing_time: dict[str, Any], locale: str) -> str
     if unit in _BABEL_UNITS:
         return str(format_unit(value, _BABEL_UNITS[unit], length="long", locale=locale))
     # Babel's unit data has no "working day"; the platform's own catalogues do.
-    return ngettext("{n} working day", "{n} working days", value, n=value)
+    with use_locale(locale):
+        return ngettext("{n} working day", "{n} working days", value, n=value)
 
 
 def localized(text: dict[str, str], locale: str, default_locale: str) -> str:

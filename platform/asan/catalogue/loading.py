@@ -1,8 +1,11 @@
 """A tenant bundle's ``catalogue.yaml``, loaded with the rest of the bundle.
 
 ``asan tenant load`` (and ``asan demo``) check every bundle's catalogue
-before anything is written, then import each one in the transaction that
-writes its tenant, through ``TenantRegistry.load(with_each=...)``.
+before anything is written, then, in the transaction that writes its tenant
+(``TenantRegistry.load(with_each=...)``), seed the catalogue of a tenant that
+has none. A tenant's catalogue belongs to its admins once it exists: loading
+the bundle again must not revert what they published or drop their drafts.
+Replacing it from a file is a deliberate act: ``asan catalogue import``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan.catalogue.bundle import (
@@ -19,6 +23,7 @@ from asan.catalogue.bundle import (
     TenantLanguages,
     read_catalogue_file,
 )
+from asan.catalogue.models import Service
 from asan.catalogue.service import CatalogueService
 from asan.tenancy.bundle import TenantBundle
 from asan.tenancy.service import BundleHook
@@ -54,14 +59,17 @@ def catalogue_loader(catalogues: dict[str, CatalogueFile], *, actor: str) -> Bun
         catalogue = catalogues.get(bundle.code)
         if catalogue is None:
             return None
+        existing = await session.scalar(
+            select(func.count()).select_from(Service).where(Service.tenant_id == tenant_id)
+        )
+        if existing:
+            return "catalogue kept"
         report = await CatalogueService(
             session,
             tenant_id=tenant_id,
             languages=TenantLanguages(bundle.locales, bundle.currency),
             actor=actor,
         ).import_catalogue(catalogue)
-        services = len(catalogue.services)
-        changed = report.created["services"] + report.updated["services"]
-        return f"catalogue {services} services ({changed} changed)"
+        return f"catalogue seeded ({report.created['services']} services)"
 
     return load

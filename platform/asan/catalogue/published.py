@@ -12,9 +12,11 @@ once, after commit.
 from __future__ import annotations
 
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -33,12 +35,24 @@ from asan.db import Database, TenantScope
 from asan.tenancy import TenantRecord
 
 
+def searchable(text: str) -> str:
+    """Case- and accent-insensitive form for search: ``İcazə``, ``icazə`` and ``ICAZƏ`` match.
+
+    Case-folding alone turns the Azerbaijani/Turkish dotted capital İ into
+    "i" plus a combining dot, which "i" would not match; dropping combining
+    marks after decomposition puts both sides on the same letters.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 @dataclass(frozen=True, slots=True)
 class PublishedService:
     code: str
     content: dict[str, Any]
     """Canonical content of the published version (category, agency, texts, fee, ...)."""
     version: int
+    published_at: datetime | None
     search_text: dict[str, str]
     """Per locale: name and description, case-folded, for full-text search."""
 
@@ -73,7 +87,7 @@ class PublishedCatalogue:
         channel: str | None = None,
         query: str | None = None,
     ) -> list[PublishedService]:
-        words = query.casefold().split() if query else []
+        words = searchable(query).split() if query else []
         return [
             service
             for service in self.services
@@ -115,7 +129,9 @@ async def read_published(
     ]
     position = {category["code"]: index for index, category in enumerate(categories)}
     rows = await session.execute(
-        select(Service.code, ServiceVersion.number, ServiceVersion.content)
+        select(
+            Service.code, ServiceVersion.number, ServiceVersion.content, ServiceVersion.published_at
+        )
         .join(
             ServiceVersion,
             (ServiceVersion.tenant_id == Service.tenant_id)
@@ -125,16 +141,16 @@ async def read_published(
         .where(Service.tenant_id == tenant_id, Service.status == ServiceStatus.PUBLISHED.value)
     )
     services = []
-    for code, number, stored in rows:
+    for code, number, stored, published_at in rows:
         content = checker.service("", {"code": code, **stored})
         content.pop("code"), content.pop("status")
         search_text = {
-            locale: " ".join(
-                (content["name"].get(locale, ""), content["description"].get(locale, ""))
-            ).casefold()
+            locale: searchable(
+                " ".join((content["name"].get(locale, ""), content["description"].get(locale, "")))
+            )
             for locale in languages.locales
         }
-        services.append(PublishedService(code, content, number, search_text))
+        services.append(PublishedService(code, content, number, published_at, search_text))
     services.sort(key=lambda s: (position.get(s.content["category"], len(position)), s.code))
     return PublishedCatalogue(
         tenant_id=tenant_id,
@@ -157,13 +173,17 @@ class PublishedCatalogueCache:
         self.database = database
         self.refresh_seconds = refresh_seconds
         self._entries: dict[uuid.UUID, _Entry] = {}
+        self._generation: dict[uuid.UUID, int] = {}
+        """Bumped by ``forget``: a read that started before it must not be stored."""
 
     def forget(self, tenant_id: uuid.UUID) -> None:
+        self._generation[tenant_id] = self._generation.get(tenant_id, 0) + 1
         self._entries.pop(tenant_id, None)
 
     async def get(self, tenant: TenantRecord) -> PublishedCatalogue:
         entry = self._entries.get(tenant.id)
         now = time.monotonic()
+        generation = self._generation.get(tenant.id, 0)
         if entry is not None and now - entry.checked_at < self.refresh_seconds:
             return entry.catalogue
         async with self.database.transaction(TenantScope(tenant.id, tenant.code)) as session:
@@ -182,5 +202,6 @@ class PublishedCatalogueCache:
             catalogue = await read_published(
                 session, tenant.id, TenantLanguages(tenant.locales, tenant.currency), revision
             )
-        self._entries[tenant.id] = _Entry(catalogue, now)
+        if self._generation.get(tenant.id, 0) == generation:
+            self._entries[tenant.id] = _Entry(catalogue, now)
         return catalogue

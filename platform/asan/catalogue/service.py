@@ -46,7 +46,7 @@ from asan.catalogue.models import (
     ServiceVersion,
     VersionState,
 )
-from asan.db import on_commit, utcnow
+from asan.db import bump_counter, on_commit, utcnow
 from asan.i18n import N_
 
 
@@ -130,8 +130,18 @@ class CatalogueService:
 
     # --- reading -----------------------------------------------------------------
 
-    async def _service(self, code: str, *, with_versions: bool = False) -> Service:
+    async def _service(
+        self, code: str, *, with_versions: bool = False, for_change: bool = False
+    ) -> Service:
+        """The service; ``for_change`` locks its row until the transaction ends.
+
+        Every change to a service (edit, publish, retire) takes the lock, so an
+        edit cannot write into a draft that a concurrent publish just turned
+        into the published version. (SQLite serializes writers anyway.)
+        """
         query = select(Service).where(Service.tenant_id == self.tenant_id, Service.code == code)
+        if for_change:
+            query = query.with_for_update()
         if with_versions:
             query = query.options(selectinload(Service.versions))
         service = (await self.session.scalars(query)).one_or_none()
@@ -221,15 +231,7 @@ class CatalogueService:
         return content_of(entry)
 
     async def _bump_revision(self) -> None:
-        row = (
-            await self.session.scalars(
-                select(CatalogueRevision).where(CatalogueRevision.tenant_id == self.tenant_id)
-            )
-        ).one_or_none()
-        if row is None:
-            self.session.add(CatalogueRevision(tenant_id=self.tenant_id, revision=1))
-        else:
-            row.revision += 1
+        await bump_counter(self.session, CatalogueRevision, self.tenant_id)
 
     def _audit(self, action: str, code: str, **detail: Any) -> None:
         audit.record(
@@ -334,7 +336,7 @@ class CatalogueService:
         ``status`` in the body is ignored (publishing and retiring have their
         own routes); a different ``code`` is refused: codes are stable.
         """
-        service = await self._service(code)
+        service = await self._service(code, for_change=True)
         if "code" in patch and patch["code"] != service.code:
             checker = Checker("request", self.languages)
             checker.problem("code", "a service's code cannot be changed")
@@ -345,12 +347,19 @@ class CatalogueService:
         merged = merge_patch(base.content if base else {}, content_of(patch))
         entry = self._check_entry({**merged, "code": service.code, "status": "draft"}, "request")
         await self._check_references(entry, "request")
+        changes = differences(base.content if base else None, content_of(entry))
         await self._write_draft(service, content_of(entry))
-        self._audit("service.drafted", service.code, version=service.draft_version)
+        # The draft row keeps only its latest content; the trail keeps every edit.
+        self._audit(
+            "service.drafted",
+            service.code,
+            version=service.draft_version,
+            changes=[{"path": d.path, "from": d.published, "to": d.draft} for d in changes],
+        )
         return service
 
     async def publish(self, code: str, on_published: Callable[[], None] | None = None) -> Service:
-        service = await self._service(code)
+        service = await self._service(code, for_change=True)
         draft = await self._version(service, service.draft_version)
         if draft is None:
             raise CatalogueConflictError(
@@ -379,7 +388,7 @@ class CatalogueService:
         return service
 
     async def retire(self, code: str, on_retired: Callable[[], None] | None = None) -> Service:
-        service = await self._service(code)
+        service = await self._service(code, for_change=True)
         if service.status == ServiceStatus.RETIRED:
             return service
         if service.published_version is None:
@@ -525,9 +534,9 @@ class CatalogueService:
         status = ServiceStatus(entry["status"])
         service = (
             await self.session.scalars(
-                select(Service).where(
-                    Service.tenant_id == self.tenant_id, Service.code == entry["code"]
-                )
+                select(Service)
+                .where(Service.tenant_id == self.tenant_id, Service.code == entry["code"])
+                .with_for_update()
             )
         ).one_or_none()
         created = service is None

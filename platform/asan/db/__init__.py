@@ -15,7 +15,7 @@ from asan.db._base import (
     json_column_type,
     utcnow,
 )
-from asan.db._database import Database, on_commit
+from asan.db._database import Database, bump_counter, on_commit
 from asan.db._scope import (
     PlatformScope,
     RegistryScope,
@@ -35,6 +35,7 @@ __all__ = [
     "TenantScope",
     "TimestampedMixin",
     "UTCDateTime",
+    "bump_counter",
     "current_scope",
     "json_column_type",
     "on_commit",

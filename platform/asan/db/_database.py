@@ -14,6 +14,8 @@ from typing import Any
 
 import structlog
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -53,6 +55,21 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(ScopedSession, "after_rollback")
 def _forget_after_commit(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
+
+
+async def bump_counter(session: AsyncSession, model: Any, tenant_id: Any) -> None:
+    """``revision += 1`` for the tenant's row of ``model``, atomically (made at 1 if missing).
+
+    Read-modify-write in Python would let two concurrent changes write the
+    same number, and a process that saw it between them would never reload.
+    """
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).values(tenant_id=tenant_id, revision=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[model.tenant_id], set_={"revision": model.revision + 1}
+    )
+    await session.execute(statement)
 
 
 def _make_sqlite_transactional(engine: AsyncEngine) -> None:
