@@ -52,11 +52,17 @@ class Settings:
     log_level: str
     log_format: Literal["json", "console"]
     trusted_proxies: str
+    redis_url: str | None
+    """Shared session store for several app processes; memory (one process) when unset."""
+    demo_password: str
+    """Password of the demo staff accounts ``asan demo`` makes in dev."""
     """Addresses whose X-Forwarded-* headers are believed (uvicorn's forwarded_allow_ips)."""
     tenant_cache_seconds: float
     """How long a process may answer from its cached host -> tenant resolution."""
     catalogue_refresh_seconds: float
     """How often a process checks whether its cached published catalogue is still current."""
+    policy_refresh_seconds: float
+    """How often a process checks whether its compiled policy of a tenant is still current."""
 
     @property
     def is_production(self) -> bool:
@@ -120,6 +126,15 @@ def _seconds(environ: Mapping[str, str], name: str, default: str) -> float:
     return value
 
 
+def _redis_url(environ: Mapping[str, str]) -> str | None:
+    value = _read(environ, "ASAN_REDIS_URL")
+    if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(
+            f"ASAN_REDIS_URL must start with redis://, rediss:// or unix://, got {value!r}"
+        )
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and check every setting; raise :class:`ConfigError` on the first bad one."""
     environ = os.environ if environ is None else environ
@@ -174,6 +189,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     tenant_cache_seconds = _seconds(environ, "ASAN_TENANT_CACHE_SECONDS", "5")
     catalogue_refresh_seconds = _seconds(environ, "ASAN_CATALOGUE_REFRESH_SECONDS", "1")
+    policy_refresh_seconds = _seconds(environ, "ASAN_POLICY_REFRESH_SECONDS", "1")
 
     return Settings(
         env=env,  # type: ignore[arg-type]  # checked above
@@ -192,5 +208,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_format=log_format,  # type: ignore[arg-type]
         tenant_cache_seconds=tenant_cache_seconds,
         catalogue_refresh_seconds=catalogue_refresh_seconds,
+        policy_refresh_seconds=policy_refresh_seconds,
         trusted_proxies=_read(environ, "ASAN_TRUSTED_PROXIES", "127.0.0.1") or "127.0.0.1",
+        redis_url=_redis_url(environ),
+        demo_password=_read(environ, "ASAN_DEMO_PASSWORD", "demo") or "demo",
     )

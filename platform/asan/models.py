@@ -14,17 +14,24 @@ from asan.catalogue.models import (
     ServiceVersion,
 )
 from asan.db import Base
+from asan.identity.models import ApiToken, PlatformOperator, StaffAccount
+from asan.identity.policy_models import PolicyLine, PolicyRevision
 from asan.tenancy.models import Tenant, TenantHostname
 
 metadata = Base.metadata
 
 __all__ = [
     "Agency",
+    "ApiToken",
     "AuditEvent",
     "CatalogueRevision",
     "Category",
+    "PlatformOperator",
+    "PolicyLine",
+    "PolicyRevision",
     "Service",
     "ServiceVersion",
+    "StaffAccount",
     "Tenant",
     "TenantHostname",
     "metadata",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
@@ -16,6 +16,7 @@ from asan.db import Database, TenantScope
 from asan.tenancy import Tenant
 from tests.catalogue.support import AGENCY, CATEGORY, catalogue_for, service_entry
 from tests.support.factories import create_tenant
+from tests.support.staff import add_staff, sign_in
 
 LANGUAGES = TenantLanguages(("ar", "fr"), "MAD")
 
@@ -85,7 +86,7 @@ CATALOGUE = {
     ],
 }
 
-Clients = Callable[..., httpx.AsyncClient]
+Clients = Callable[..., Awaitable[httpx.AsyncClient]]
 
 
 @pytest.fixture
@@ -96,20 +97,23 @@ async def tenant(database: Database) -> Tenant:
     )
     async with database.transaction(TenantScope(created.id, created.code)) as session:
         await catalogue_for(created, session).import_catalogue(checked)
+    await add_staff(database, created, "editor@zm", "catalogue_editor", "catalogue_publisher")
     return created
 
 
 @pytest.fixture
 async def clients(settings: Settings, database: Database) -> AsyncIterator[Clients]:
-    """``clients(**changes)``: a client on ``zm.localhost`` of a new app (a new process)."""
+    """``await clients(**changes)``: a client on ``zm.localhost`` of a new app (a new
+    process), signed in as a catalogue editor and publisher."""
     opened: list[httpx.AsyncClient] = []
 
-    def make(**changes: object) -> httpx.AsyncClient:
+    async def make(**changes: object) -> httpx.AsyncClient:
         app = create_app(dataclasses.replace(settings, **changes), database=database)
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://zm.localhost"
         )
         opened.append(client)
+        await sign_in(client, "editor@zm")
         return client
 
     yield make
@@ -118,7 +122,7 @@ async def clients(settings: Settings, database: Database) -> AsyncIterator[Clien
 
 
 async def test_names_follow_the_negotiated_language(tenant: Tenant, clients: Clients) -> None:
-    client = clients()
+    client = await clients()
     for header, locale, name in (
         ("fr", "fr", "Carte nationale d'identité"),
         ("ar", "ar", "البطاقة الوطنية للتعريف"),
@@ -137,7 +141,7 @@ async def test_names_follow_the_negotiated_language(tenant: Tenant, clients: Cli
 async def test_items_carry_fee_display_and_processing_time(
     tenant: Tenant, clients: Clients
 ) -> None:
-    response = await clients().get("/api/v1/services?lang=fr&q=passeport")
+    response = await (await clients()).get("/api/v1/services?lang=fr&q=passeport")
     (item,) = response.json()["items"]
     assert set(item) >= {
         "code",
@@ -156,7 +160,7 @@ async def test_items_carry_fee_display_and_processing_time(
 
 
 async def test_filters_search_and_pages(tenant: Tenant, clients: Clients) -> None:
-    client = clients()
+    client = await clients()
 
     async def codes(query: str) -> list[str]:
         response = await client.get(f"/api/v1/services?{query}")
@@ -185,13 +189,13 @@ async def test_filters_search_and_pages(tenant: Tenant, clients: Clients) -> Non
 async def test_malformed_filters_are_a_400_naming_the_parameter(
     tenant: Tenant, clients: Clients, query: str, parameter: str
 ) -> None:
-    response = await clients().get(f"/api/v1/services?{query}")
+    response = await (await clients()).get(f"/api/v1/services?{query}")
     assert response.status_code == 400
     assert response.json()["detail"] == {"parameter": parameter}
 
 
 async def test_one_service_categories_and_agencies(tenant: Tenant, clients: Clients) -> None:
-    client = clients()
+    client = await clients()
     detail = (await client.get("/api/v1/services/birth-certificate?lang=fr")).json()
     assert detail["agency"] == {"code": "civil-registry", "kind": "public", "name": "État civil"}
     assert detail["form"][0]["label"] == "Nom complet"
@@ -208,7 +212,7 @@ async def test_one_service_categories_and_agencies(tenant: Tenant, clients: Clie
 async def test_etag_answers_304_until_the_catalogue_changes(
     tenant: Tenant, clients: Clients
 ) -> None:
-    client = clients()
+    client = await clients()
     first = await client.get("/api/v1/services?lang=fr")
     etag = first.headers["etag"]
     again = await client.get("/api/v1/services?lang=fr", headers={"If-None-Match": etag})
@@ -224,7 +228,7 @@ async def test_etag_answers_304_until_the_catalogue_changes(
 
 
 async def test_draft_review_publish_through_the_api(tenant: Tenant, clients: Clients) -> None:
-    client = clients()
+    client = await clients()
     created = await client.post(
         "/api/v1/services",
         json=entry(
@@ -258,12 +262,14 @@ async def test_draft_review_publish_through_the_api(tenant: Tenant, clients: Cli
 async def test_an_exported_entry_can_be_posted_to_another_tenant(
     database: Database, tenant: Tenant, clients: Clients
 ) -> None:
-    await create_tenant(database, "zo", locales=("ar", "fr"), currency="MAD")
-    source = clients()
+    other = await create_tenant(database, "zo", locales=("ar", "fr"), currency="MAD")
+    await add_staff(database, other, "admin@zo", "catalogue_editor", "catalogue_publisher")
+    source = await clients()
     exported = await source.get("/api/v1/services/passport/draft")
     assert exported.status_code == 404  # no draft: the published entry is what travels
     entry_body = entry("passport", "جواز السفر", "Passeport", category="identity", agency="dgsn")
     target = httpx.AsyncClient(transport=source._transport, base_url="http://zo.localhost")
+    await sign_in(target, "admin@zo")
     for kind, body in (
         ("agencies", CATALOGUE["agencies"][1]),
         ("categories", CATALOGUE["categories"][1]),
@@ -281,7 +287,7 @@ async def test_an_exported_entry_can_be_posted_to_another_tenant(
 async def test_publishing_with_a_missing_language_is_refused_with_the_list(
     tenant: Tenant, clients: Clients
 ) -> None:
-    client = clients()
+    client = await clients()
     body = entry("marriage", "الزواج", "Mariage", status="draft")
     body["name"] = {"ar": "الزواج"}
     await client.post("/api/v1/services", json=body)
@@ -291,9 +297,9 @@ async def test_publishing_with_a_missing_language_is_refused_with_the_list(
 
 
 async def test_a_publish_reaches_another_process(tenant: Tenant, clients: Clients) -> None:
-    editor = clients()
-    reader = clients(catalogue_refresh_seconds=0)  # checks the revision on every request
-    lazy_reader = clients(catalogue_refresh_seconds=3600)  # would only see it after an hour
+    editor = await clients()
+    reader = await clients(catalogue_refresh_seconds=0)  # checks the revision on every request
+    lazy_reader = await clients(catalogue_refresh_seconds=3600)  # would only see it after an hour
     for client in (reader, lazy_reader):
         assert (await client.get("/api/v1/services/passport?lang=fr")).json()["name"] == "Passeport"
     await editor.patch("/api/v1/services/passport", json={"name": {"fr": "Passeport biométrique"}})
@@ -309,22 +315,38 @@ async def test_a_publish_reaches_another_process(tenant: Tenant, clients: Client
     ] == "Passeport"
 
 
-async def test_management_is_refused_in_production_until_staff_can_sign_in(
-    tenant: Tenant, clients: Clients
+async def test_management_needs_the_permission_of_each_route(
+    database: Database, tenant: Tenant, clients: Clients
 ) -> None:
-    client = clients(env="production")
-    refused = await client.post("/api/v1/services/passport/publish")
+    await add_staff(database, tenant, "operator@zm", "operator")
+    await add_staff(database, tenant, "drafter@zm", "catalogue_editor")
+    client = await clients()
+    anonymous = httpx.AsyncClient(transport=client._transport, base_url="http://zm.localhost")
+    draft = entry("marriage", "الزواج", "Mariage", status="draft")
+    assert (await anonymous.post("/api/v1/services", json=draft)).status_code == 401
+    assert (await anonymous.get("/api/v1/services")).status_code == 200
+
+    await sign_in(anonymous, "operator@zm")
+    refused = await anonymous.post("/api/v1/services", json=draft)
     assert refused.status_code == 403
-    assert (await client.get("/api/v1/services")).status_code == 200
+    assert refused.json()["detail"] == {"permission": "catalogue.draft"}
+
+    await sign_in(anonymous, "drafter@zm")
+    assert (await anonymous.post("/api/v1/services", json=draft)).status_code == 201
+    assert (await anonymous.post("/api/v1/services/marriage/publish")).status_code == 403
+    assert (await client.post("/api/v1/services/marriage/publish")).status_code == 200
+    await anonymous.aclose()
 
 
 async def test_another_tenants_catalogue_is_invisible(
     database: Database, tenant: Tenant, clients: Clients
 ) -> None:
     await create_tenant(database, "zn", locales=("ar", "fr"), currency="MAD")
-    app_client = clients()
+    app_client = await clients()
     other = httpx.AsyncClient(transport=app_client._transport, base_url="http://zn.localhost")
     assert (await other.get("/api/v1/services")).json()["total"] == 0
     assert (await other.get("/api/v1/services/passport")).status_code == 404
-    assert (await other.post("/api/v1/services/passport/publish")).status_code == 404
+    # zm's token is not valid on zn's host, whatever it is worth on zm.
+    other.headers["Authorization"] = app_client.headers["Authorization"]
+    assert (await other.post("/api/v1/services/passport/publish")).status_code == 401
     await other.aclose()

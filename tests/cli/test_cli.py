@@ -85,16 +85,16 @@ def test_migrate_load_reload_suspend_resume(asan: Asan) -> None:
 
     first = asan("tenant", "load", str(REPO_ROOT / "tenants"))
     assert first.stdout.splitlines() == [
-        "az: created, catalogue 62 services (62 changed)",
-        "ee: created, catalogue 30 services (30 changed)",
-        "ma: created, catalogue 32 services (32 changed)",
+        "az: created, catalogue seeded (62 services), policy seeded",
+        "ee: created, catalogue seeded (30 services), policy seeded",
+        "ma: created, catalogue seeded (32 services), policy seeded",
     ]
     assert "loading tenants" in first.stderr  # the progress bar
     again = asan("tenant", "load", str(REPO_ROOT / "tenants"))
     assert again.stdout.splitlines() == [
-        "az: unchanged, catalogue 62 services (0 changed)",
-        "ee: unchanged, catalogue 30 services (0 changed)",
-        "ma: unchanged, catalogue 32 services (0 changed)",
+        "az: unchanged, catalogue kept, policy kept",
+        "ee: unchanged, catalogue kept, policy kept",
+        "ma: unchanged, catalogue kept, policy kept",
     ]
 
     listed = json.loads(asan("tenant", "list", "--json").stdout)

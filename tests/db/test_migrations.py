@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from asan.db import migrate
 from asan.db._base import tenant_owned_tables
-from asan.db.rls import POLICY_NAME, REGISTRY_READ_POLICY, REGISTRY_WRITE_POLICY
+from asan.db.rls import (
+    PLATFORM_ONLY_POLICY,
+    POLICY_NAME,
+    REGISTRY_READ_POLICY,
+    REGISTRY_WRITE_POLICY,
+)
 from asan.models import metadata
 from tests.support.databases import RUNTIME_ROLE, ScratchDatabase
 
@@ -63,6 +68,8 @@ def test_models_match_the_migrations(migrated: ScratchDatabase) -> None:
 
 REGISTRY_TABLES = {"tenants", "tenant_hostnames"}
 """Platform-owned tables: readable by all, written in the platform scope only."""
+PLATFORM_ONLY_TABLES = {"platform_operators"}
+"""Platform-owned secrets: neither read nor written outside the platform scope."""
 
 
 def test_every_table_with_a_tenant_id_is_tenant_owned_or_registry() -> None:
@@ -93,9 +100,12 @@ def test_every_table_has_forced_rls_and_its_policies(migrated: ScratchDatabase) 
         assert state.get(table) == (True, True, {REGISTRY_READ_POLICY, REGISTRY_WRITE_POLICY}), (
             f"{table}: {state.get(table)}"
         )
-    assert set(state) == {*tables, *REGISTRY_TABLES, "alembic_version"}, (
-        "a table is unaccounted for"
-    )
+    for table in PLATFORM_ONLY_TABLES:
+        assert state.get(table) == (True, True, {PLATFORM_ONLY_POLICY}), (
+            f"{table}: {state.get(table)}"
+        )
+    accounted = {*tables, *REGISTRY_TABLES, *PLATFORM_ONLY_TABLES, "alembic_version"}
+    assert set(state) == accounted, "a table is unaccounted for"
 
 
 @pytest.mark.postgres_only

@@ -67,9 +67,15 @@ class LocaleProbePlugin(InitPluginProtocol):
 
         app_config.route_handlers += [
             Router(
-                "/api/v1/_locale", route_handlers=[echo, count, missing], opt=on(ServedOn.TENANT)
+                "/api/v1/_locale",
+                route_handlers=[echo, count, missing],
+                opt={**on(ServedOn.TENANT), "permission": "public"},
             ),
-            Router("/api/v1/platform/_locale", route_handlers=[echo], opt=on(ServedOn.PLATFORM)),
+            Router(
+                "/api/v1/platform/_locale",
+                route_handlers=[echo],
+                opt={**on(ServedOn.PLATFORM), "permission": "public"},
+            ),
         ]
         return app_config
 

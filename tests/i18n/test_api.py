@@ -90,8 +90,8 @@ async def test_the_platform_host_offers_every_catalogued_locale(client_for: Clie
 @pytest.mark.parametrize(
     ("accept", "locale", "message"),
     [
-        ("fr-FR, fr;q=0.9", "fr", "aucun locataire n'est servi sur l'hôte 'nowhere.localhost'"),
-        ("ar", "ar", "المضيف 'nowhere.localhost' لا يتبع أي مستأجر"),
+        ("fr-FR, fr;q=0.9", "fr", "aucun portail n'est servi à l'adresse 'nowhere.localhost'"),
+        ("ar", "ar", "لا توجد بوابة تعمل على العنوان 'nowhere.localhost'"),
         ("de", "en", "no tenant is served at host 'nowhere.localhost'"),
     ],
 )
@@ -117,7 +117,7 @@ async def test_an_error_in_a_handler_is_in_the_tenants_negotiated_language(
         "/api/v1/_locale/missing", headers={"Accept-Language": "fr, ru;q=0.5"}
     )
     assert response.status_code == 404
-    assert response.json()["message"] == "арендатор с кодом 'zz' не найден"
+    assert response.json()["message"] == "портал с кодом 'zz' не найден"
     assert_language(response, "ru")
 
 

@@ -52,15 +52,15 @@ def test_translations_keep_their_placeholders_and_plural_forms(locale: str) -> N
 
 
 def test_a_translation_with_a_foreign_placeholder_is_caught() -> None:
-    wrong = Message("no tenant with code {code!r}", "aucun locataire {host}")
-    missing = Message("no tenant with code {code!r}", "aucun locataire")
+    wrong = Message("no tenant with code {code!r}", "aucun portail {host}")
+    missing = Message("no tenant with code {code!r}", "aucun portail")
     dropped_count = Message(
         ("{n} working day", "{n} working days"), ("يوم عمل واحد", "{n} أيام عمل")
     )
     assert placeholder_problems(wrong) == [
-        "unknown placeholder(s) ['host'] in 'aucun locataire {host}'"
+        "unknown placeholder(s) ['host'] in 'aucun portail {host}'"
     ]
-    assert placeholder_problems(missing) == ["placeholder(s) ['code'] missing in 'aucun locataire'"]
+    assert placeholder_problems(missing) == ["placeholder(s) ['code'] missing in 'aucun portail'"]
     assert placeholder_problems(dropped_count) == []
 
 

@@ -84,9 +84,9 @@ def test_an_error_template_is_english_in_message_and_translated_on_demand() -> N
     )
     assert error.message == str(error) == "no tenant with code 'xx'"
     assert error.detail == {"code": "xx"}
-    assert error.message_in("fr") == "aucun locataire avec le code 'xx'"
-    assert error.message_in("az") == "'xx' kodlu icarəçi yoxdur"
-    assert error.message_in("ar") == "لا يوجد مستأجر بالرمز 'xx'"
+    assert error.message_in("fr") == "aucun portail avec le code 'xx'"
+    assert error.message_in("az") == "'xx' kodlu portal yoxdur"
+    assert error.message_in("ar") == "لا توجد بوابة بالرمز 'xx'"
     assert current_locale() == "en"  # rendering in a locale leaves the context alone
 
 

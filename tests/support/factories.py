@@ -6,11 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from asan.audit import AuditEvent
 from asan.catalogue.models import Agency, CatalogueRevision, Category, Service, ServiceVersion
-from asan.db import Base, Database, PlatformScope
+from asan.db import Base, Database, PlatformScope, utcnow
+from asan.identity.models import ApiToken, StaffAccount
+from asan.identity.policy_models import PolicyLine, PolicyRevision
 from asan.tenancy import Tenant, TenantHostname, TenantStatus
 
 
@@ -81,6 +84,28 @@ TENANT_OWNED_FACTORIES: dict[type[Base], TenantOwnedFactory] = {
         mutation={"status": "retired"},
     ),
     ServiceVersion: TenantOwnedFactory(build=_service_version, mutation={"state": "superseded"}),
+    StaffAccount: TenantOwnedFactory(
+        build=lambda: StaffAccount(username=_unique_code("user"), password_hash="x"),
+        mutation={"active": False},
+    ),
+    ApiToken: TenantOwnedFactory(
+        build=lambda: ApiToken(
+            name="kiosk",
+            role="operator",
+            token_hash=uuid.uuid4().hex,
+            created_by="factory",
+            created_at=utcnow(),
+            expires_at=utcnow() + timedelta(days=1),
+        ),
+        mutation={"role": "tenant_admin"},
+    ),
+    PolicyLine: TenantOwnedFactory(
+        build=lambda: PolicyLine(position=int(uuid.uuid4().int % 100000), text="sod, a.b, c.d"),
+        mutation={"text": "g, intruder, tenant_admin, x"},
+    ),
+    PolicyRevision: TenantOwnedFactory(
+        build=lambda: PolicyRevision(revision=1), mutation={"revision": 99}
+    ),
     CatalogueRevision: TenantOwnedFactory(
         build=lambda: CatalogueRevision(revision=1), mutation={"revision": 99}
     ),

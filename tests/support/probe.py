@@ -86,7 +86,8 @@ class ProbePlugin(InitPluginProtocol):
             Router(
                 "/api/v1/_probe",
                 route_handlers=[read_events, write_event, write_conflicting_events],
-                opt=on(ServedOn.TENANT),
+                # Public: these tests are about tenancy, not about who may call.
+                opt={**on(ServedOn.TENANT), "permission": "public"},
             )
         )
         return app_config

@@ -10,6 +10,7 @@ from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.plugins import InitPluginProtocol, PluginProtocol
 
+from asan.access.api import AccessPlugin
 from asan.api.context import RequestContextPlugin
 from asan.api.errors import ErrorsPlugin
 from asan.api.health import HealthPlugin
@@ -22,6 +23,7 @@ from asan.db import Database
 from asan.db.migrate import head_revisions
 from asan.db.roles import check_runtime_role
 from asan.i18n import LocalePlugin
+from asan.identity.api import IdentityPlugin
 from asan.logging import configure_logging
 from asan.models import metadata as _complete_metadata  # noqa: F401 - load every model
 from asan.tenancy import TenantRegistry
@@ -87,6 +89,8 @@ def create_app(
             TenantApiPlugin(),
             PlatformApiPlugin(),
             CatalogueApiPlugin(),
+            IdentityPlugin(),
+            AccessPlugin(),
             *plugins,
         ],
     )

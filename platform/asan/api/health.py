@@ -53,6 +53,10 @@ class HealthPlugin(InitPluginProtocol):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         # In a router, so that Litestar's automatic OPTIONS handlers inherit the host too.
         app_config.route_handlers.append(
-            Router("/", route_handlers=[healthz, readyz], opt=on(ServedOn.ANY))
+            Router(
+                "/",
+                route_handlers=[healthz, readyz],
+                opt={**on(ServedOn.ANY), "permission": "public"},
+            )
         )
         return app_config

@@ -36,13 +36,17 @@ class OpenAPIPlugin(InitPluginProtocol):
             ),
             path=SCHEMA_PATH,
             render_plugins=[swagger],
-            openapi_router=Router(path=SCHEMA_PATH, route_handlers=[], opt=on(ServedOn.ANY)),
+            openapi_router=Router(
+                path=SCHEMA_PATH,
+                route_handlers=[],
+                opt={**on(ServedOn.ANY), "permission": "public"},
+            ),
         )
         app_config.route_handlers.append(
             create_static_files_router(
                 path=ASSETS_PATH,
                 directories=[swagger_ui_path],
-                opt=on(ServedOn.ANY),
+                opt={**on(ServedOn.ANY), "permission": "public"},
                 include_in_schema=False,
             )
         )

@@ -12,7 +12,7 @@ from asan.api.schemas import TenantDirectoryEntry
 from asan.tenancy import TenantRegistry
 
 
-@get("/tenants", summary="Countries served by this instance")
+@get("/tenants", summary="Countries served by this instance", opt={"permission": "public"})
 async def tenant_directory(state: State) -> list[TenantDirectoryEntry]:
     """Active tenants and the hosts they answer on; suspended ones are not listed."""
     registry: TenantRegistry = state.registry

@@ -12,7 +12,12 @@ from asan.api.schemas import TenantProfile
 from asan.tenancy import TenantRecord
 
 
-@get("/tenant", sync_to_thread=False, summary="This tenant's public profile")
+@get(
+    "/tenant",
+    sync_to_thread=False,
+    summary="This tenant's public profile",
+    opt={"permission": "public"},
+)
 def tenant_profile(tenant: NamedDependency[TenantRecord]) -> TenantProfile:
     """Names, languages (with text direction), time zone and currency of the country served here."""
     return TenantProfile.of(tenant)

@@ -13,17 +13,17 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from babel.dates import format_date
 from litestar import Request, Response, Router, get, patch, post
 from litestar.config.app import AppConfig
-from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, JSONBody
 from litestar.plugins import InitPluginProtocol
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import asan
 from asan.api.hosts import ServedOn, on
 from asan.catalogue.bundle import CHANNELS, Checker, TenantLanguages
 from asan.catalogue.display import fee_display, localized, processing_time_display
@@ -34,21 +34,16 @@ from asan.config import Settings
 from asan.db import on_commit
 from asan.errors import AsanError
 from asan.i18n import N_, current_locale
+from asan.identity.api import signed_in
 from asan.tenancy import TenantRecord
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
-DEV_ACTOR = "dev:anonymous"
 
 
 class BadParameterError(AsanError):
     code = "bad_parameter"
     status = 400
-
-
-class StaffOnlyError(AsanError):
-    code = "forbidden"
-    status = 403
 
 
 # --- helpers -----------------------------------------------------------------------
@@ -114,6 +109,12 @@ def _detail(
         **_summary(service, catalogue, locale, default),
         "locale": locale,
         "version": service.version,
+        "published_at": service.published_at.isoformat() if service.published_at else None,
+        "published_at_display": (
+            format_date(service.published_at, format="long", locale=locale)
+            if service.published_at
+            else None
+        ),
         "description": localized(content["description"], locale, default),
         "eligibility": localized(content["eligibility"], locale, default),
         "required_documents": [
@@ -152,14 +153,32 @@ def _detail(
 
 
 def _etag(catalogue: PublishedCatalogue, locale: str, request: Request[Any, Any, Any]) -> str:
-    query = hashlib.sha256(request.url.query.encode()).hexdigest()[:16]
-    return f'W/"{catalogue.revision}-{locale}-{request.url.path.rsplit("/", 1)[-1]}-{query}"'
+    """Everything the body depends on: tenant, revision, language, path, query, code version.
+
+    Revisions are counted per tenant, so the tenant's id is part of it; the
+    platform version stands for the translations the body was rendered with.
+    """
+    query = sorted(request.query_params.multi_items())
+    parts = (
+        str(catalogue.tenant_id),
+        str(catalogue.revision),
+        locale,
+        request.url.path,
+        repr(query),
+        asan.__version__,
+    )
+    return f'W/"{hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]}"'
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    tags = {tag.strip() for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags or etag.removeprefix("W/") in tags
 
 
 def _respond(request: Request[Any, Any, Any], etag: str, build: Any) -> Response[Any]:
     """304 when the client's copy is current; else the body built by ``build()``."""
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if etag in request.headers.get("if-none-match", ""):
+    if _matches(request.headers.get("if-none-match", ""), etag):
         return Response(content=None, status_code=304, headers=headers)
     return Response(content=build(), status_code=HTTP_200_OK, headers=headers)
 
@@ -298,19 +317,16 @@ async def list_agencies(
 # --- management routes -----------------------------------------------------------------
 
 
-def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Until staff can sign in (identity work), management is open in dev only."""
-    settings: Settings = connection.app.state.settings
-    if settings.is_production:
-        raise StaffOnlyError(N_("catalogue management needs a signed-in staff member"))
-
-
-def _catalogue_service(db_session: AsyncSession, tenant: TenantRecord) -> CatalogueService:
+async def _catalogue_service(
+    request: Request[Any, Any, Any], db_session: AsyncSession, tenant: TenantRecord
+) -> CatalogueService:
+    """The service, acting as the signed-in principal (the guard has checked the permission)."""
+    principal = await signed_in(request)
     return CatalogueService(
         db_session,
         tenant_id=tenant.id,
         languages=TenantLanguages(tenant.locales, tenant.currency),
-        actor=DEV_ACTOR,
+        actor=principal.name,
     )
 
 
@@ -321,49 +337,53 @@ def _forget(state: State, tenant: TenantRecord) -> Any:
 
 @post("/services", status_code=HTTP_201_CREATED, opt={"permission": "catalogue.draft"})
 async def create_service(
+    request: Request[Any, Any, Any],
     data: JSONBody[dict[str, Any]],
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
     """Create a draft. The body is one ``services`` entry of the bundle file, as JSON."""
-    catalogue = _catalogue_service(db_session, tenant)
+    catalogue = await _catalogue_service(request, db_session, tenant)
     service = await catalogue.create_service(data)
     return await catalogue.draft_view(service.code)
 
 
 @patch("/services/{code:str}", opt={"permission": "catalogue.draft"})
 async def update_service(
+    request: Request[Any, Any, Any],
     code: FromPath[str],
     data: JSONBody[dict[str, Any]],
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
     """Edit the draft with a partial entry; a published service gets a new draft version."""
-    catalogue = _catalogue_service(db_session, tenant)
+    catalogue = await _catalogue_service(request, db_session, tenant)
     await catalogue.update_service(code, data)
     return await catalogue.draft_view(code)
 
 
-@get("/services/{code:str}/draft", opt={"permission": "catalogue.draft"})
+@get("/services/{code:str}/draft", opt={"permission": "catalogue.read"})
 async def get_draft(
+    request: Request[Any, Any, Any],
     code: FromPath[str],
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
     """The draft, its differences from the published version, and what blocks publishing."""
-    return await _catalogue_service(db_session, tenant).draft_view(code)
+    return await (await _catalogue_service(request, db_session, tenant)).draft_view(code)
 
 
 @post(
     "/services/{code:str}/publish", status_code=HTTP_200_OK, opt={"permission": "catalogue.publish"}
 )
 async def publish_service(
+    request: Request[Any, Any, Any],
     code: FromPath[str],
     state: State,
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    catalogue = _catalogue_service(db_session, tenant)
+    catalogue = await _catalogue_service(request, db_session, tenant)
     service = await catalogue.publish(code, on_published=_forget(state, tenant))
     return {"code": service.code, "status": service.status, "version": service.published_version}
 
@@ -372,24 +392,27 @@ async def publish_service(
     "/services/{code:str}/retire", status_code=HTTP_200_OK, opt={"permission": "catalogue.publish"}
 )
 async def retire_service(
+    request: Request[Any, Any, Any],
     code: FromPath[str],
     state: State,
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    catalogue = _catalogue_service(db_session, tenant)
+    catalogue = await _catalogue_service(request, db_session, tenant)
     service = await catalogue.retire(code, on_retired=_forget(state, tenant))
     return {"code": service.code, "status": service.status, "version": service.published_version}
 
 
-@get("/services/{code:str}/versions", opt={"permission": "catalogue.draft"})
+@get("/services/{code:str}/versions", opt={"permission": "catalogue.read"})
 async def list_versions(
+    request: Request[Any, Any, Any],
     code: FromPath[str],
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
     """Every version, oldest first, with who made and published it and what changed."""
-    return {"code": code, "versions": await _catalogue_service(db_session, tenant).versions(code)}
+    catalogue = await _catalogue_service(request, db_session, tenant)
+    return {"code": code, "versions": await catalogue.versions(code)}
 
 
 def _check(kind: str, data: dict[str, Any], tenant: TenantRecord) -> dict[str, Any]:
@@ -401,13 +424,14 @@ def _check(kind: str, data: dict[str, Any], tenant: TenantRecord) -> dict[str, A
 
 @post("/agencies", status_code=HTTP_201_CREATED, opt={"permission": "catalogue.publish"})
 async def create_agency(
+    request: Request[Any, Any, Any],
     data: JSONBody[dict[str, Any]],
     state: State,
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
     """Agencies are not versioned: a change is live at once (and audited)."""
-    catalogue = _catalogue_service(db_session, tenant)
+    catalogue = await _catalogue_service(request, db_session, tenant)
     entry = _check("agency", data, tenant)
     await catalogue.save_agency(entry, create=True)
     on_commit_forget(db_session, state, tenant)
@@ -416,13 +440,14 @@ async def create_agency(
 
 @patch("/agencies/{code:str}", opt={"permission": "catalogue.publish"})
 async def update_agency(
+    request: Request[Any, Any, Any],
     code: FromPath[str],
     data: JSONBody[dict[str, Any]],
     state: State,
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    catalogue = _catalogue_service(db_session, tenant)
+    catalogue = await _catalogue_service(request, db_session, tenant)
     current = await catalogue.agency_entry(code)
     merged = {**current, **data, "code": code}
     for key in ("name", "description"):
@@ -435,12 +460,13 @@ async def update_agency(
 
 @post("/categories", status_code=HTTP_201_CREATED, opt={"permission": "catalogue.publish"})
 async def create_category(
+    request: Request[Any, Any, Any],
     data: JSONBody[dict[str, Any]],
     state: State,
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    catalogue = _catalogue_service(db_session, tenant)
+    catalogue = await _catalogue_service(request, db_session, tenant)
     entry = _check("category", data, tenant)
     await catalogue.save_category(entry, create=True)
     on_commit_forget(db_session, state, tenant)
@@ -449,13 +475,14 @@ async def create_category(
 
 @patch("/categories/{code:str}", opt={"permission": "catalogue.publish"})
 async def update_category(
+    request: Request[Any, Any, Any],
     code: FromPath[str],
     data: JSONBody[dict[str, Any]],
     state: State,
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    catalogue = _catalogue_service(db_session, tenant)
+    catalogue = await _catalogue_service(request, db_session, tenant)
     current = await catalogue.category_entry(code)
     merged = {**current, **data, "code": code}
     if isinstance(data.get("name"), dict):
@@ -497,7 +524,7 @@ class CatalogueApiPlugin(InitPluginProtocol):
                 "/api/v1",
                 route_handlers=[
                     Router("/", route_handlers=PUBLIC_ROUTES, opt={"permission": "public"}),
-                    Router("/", route_handlers=MANAGEMENT_ROUTES, guards=[staff_only]),
+                    Router("/", route_handlers=MANAGEMENT_ROUTES),
                 ],
                 opt=on(ServedOn.TENANT),
                 tags=["catalogue"],

@@ -7,12 +7,14 @@ import sys
 import click
 
 from asan import __version__
+from asan.authz import PolicyError
 from asan.catalogue.bundle import CatalogueError
 from asan.cli import catalogue as catalogue_commands
 from asan.cli import db as db_commands
 from asan.cli import demo as demo_commands
 from asan.cli import i18n as i18n_commands
 from asan.cli import plugins as plugin_commands
+from asan.cli import policy as policy_commands
 from asan.cli import serve as serve_commands
 from asan.cli import tenant as tenant_commands
 from asan.cli._context import CliContext
@@ -40,10 +42,11 @@ cli.add_command(demo_commands.demo)
 cli.add_command(plugin_commands.plugins)
 cli.add_command(catalogue_commands.catalogue)
 cli.add_command(i18n_commands.i18n)
+cli.add_command(policy_commands.policy)
 
 
 def _report(exc: AsanError, verbose: bool) -> None:
-    if isinstance(exc, BundleError | CatalogueError):
+    if isinstance(exc, BundleError | CatalogueError | PolicyError):
         for problem in exc.problems:
             stderr.print(f"error: {problem}", markup=False)
         stderr.print(f"nothing was changed ({len(exc.problems)} problem(s))", markup=False)

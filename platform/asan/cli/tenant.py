@@ -8,6 +8,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
+from asan.access.loading import chain, policy_seeder, read_bundle_policies
 from asan.audit import AuditEvent
 from asan.catalogue.loading import catalogue_loader, read_bundle_catalogues
 from asan.cli._context import CliContext
@@ -102,6 +103,7 @@ def load_bundles(context: CliContext, path: Path) -> LoadReport:
     directories = bundle_directories(path)
     bundles = read_bundles(directories)  # raises with every problem; nothing written yet
     catalogues = read_bundle_catalogues(bundles)  # likewise
+    policies = read_bundle_policies(bundles)  # likewise
 
     async def write(database: Database) -> LoadReport:
         with progress("loading tenants", total=len(bundles)) as bar:
@@ -114,7 +116,10 @@ def load_bundles(context: CliContext, path: Path) -> LoadReport:
                 bundles,
                 actor=cli_actor(),
                 progress=step,
-                with_each=catalogue_loader(catalogues, actor=cli_actor()),
+                with_each=chain(
+                    catalogue_loader(catalogues, actor=cli_actor()),
+                    policy_seeder(policies, actor=cli_actor()),
+                ),
             )
 
     return context.run_with_database(write)

@@ -19,6 +19,7 @@ from asan.names import SQL_IDENTIFIER
 POLICY_NAME = "tenant_isolation"
 REGISTRY_READ_POLICY = "registry_read"
 REGISTRY_WRITE_POLICY = "registry_write"
+PLATFORM_ONLY_POLICY = "platform_only"
 
 PLATFORM_PREDICATE = "(current_setting('asan.scope', true) = 'platform')"
 TENANT_PREDICATE = (
@@ -99,12 +100,25 @@ def enable_registry_rls(op: _Operations, table: str) -> None:
     )
 
 
+def enable_platform_only_rls(op: _Operations, table: str) -> None:
+    """Platform secrets (operators' password hashes): no access outside the platform scope."""
+    if not _is_postgresql(op):
+        return
+    quoted = _identifier(table)
+    op.execute(f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY")
+    op.execute(
+        f"CREATE POLICY {PLATFORM_ONLY_POLICY} ON {quoted} "
+        f"USING {PLATFORM_PREDICATE} WITH CHECK {PLATFORM_PREDICATE}"
+    )
+
+
 def disable_rls(op: _Operations, table: str) -> None:
     """Undo either kind: drop the policies, then row security itself."""
     if not _is_postgresql(op):
         return
     quoted = _identifier(table)
-    for policy in (POLICY_NAME, REGISTRY_READ_POLICY, REGISTRY_WRITE_POLICY):
+    for policy in (POLICY_NAME, REGISTRY_READ_POLICY, REGISTRY_WRITE_POLICY, PLATFORM_ONLY_POLICY):
         op.execute(f"DROP POLICY IF EXISTS {policy} ON {quoted}")
     op.execute(f"ALTER TABLE {quoted} NO FORCE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {quoted} DISABLE ROW LEVEL SECURITY")

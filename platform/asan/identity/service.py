@@ -1,0 +1,210 @@
+"""Logging staff in, and API tokens for machines, shared by the API, console and CLI.
+
+Like every service here it works in the session it is given and never
+commits. Accounts are looked up by (tenant, username) with an explicit
+tenant filter; the request's scope guards it too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from asan import audit
+from asan.db import utcnow
+from asan.i18n import N_
+from asan.identity.errors import AccountLockedError, NotAuthenticatedError, TooManyAttemptsError
+from asan.identity.models import ApiToken, StaffAccount
+from asan.identity.passwords import hash_password_async, needs_rehash, verify_password
+from asan.identity.sessions import SessionData, SessionStore, new_token, token_digest
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+LOGIN_ATTEMPTS_PER_ADDRESS = 20
+"""Per client address and minute, whatever the usernames tried."""
+SESSION_LIFETIME = timedelta(hours=8)
+"""One working day at a front desk."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a request acts as: a staff member, or a machine through an API token."""
+
+    kind: str
+    """``staff`` or ``token``."""
+    id: uuid.UUID
+    name: str
+    """The username, or the token's name."""
+    tenant_id: uuid.UUID
+    token_role: str | None = None
+    """For tokens: the one role it is scoped to."""
+
+    @property
+    def subject(self) -> str:
+        """The policy subject: a username, or ``token:<id>``."""
+        return self.name if self.kind == "staff" else f"token:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    token: str
+    expires_at: datetime
+    principal: Principal
+
+
+class IdentityService:
+    def __init__(self, session: AsyncSession, *, tenant_id: uuid.UUID, store: SessionStore) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+        self.store = store
+
+    @property
+    def realm(self) -> str:
+        return str(self.tenant_id)
+
+    async def _account(self, username: str) -> StaffAccount | None:
+        return (
+            await self.session.scalars(
+                select(StaffAccount).where(
+                    StaffAccount.tenant_id == self.tenant_id, StaffAccount.username == username
+                )
+            )
+        ).one_or_none()
+
+    async def create_account(
+        self, username: str, password: str, *, display_name: str = ""
+    ) -> StaffAccount:
+        account = StaffAccount(
+            tenant_id=self.tenant_id,
+            username=username,
+            display_name=display_name,
+            password_hash=await hash_password_async(password),
+        )
+        self.session.add(account)
+        return account
+
+    async def log_in(self, username: str, password: str, *, client: str) -> Login:
+        """A new session for the right password; counts failures and locks after too many.
+
+        The failure count is written in the request's transaction, which the
+        API commits even though the answer is a 401 (see ``api.login``).
+        """
+        attempts = await self.store.hit(f"login:{self.realm}:{client}", 60)
+        if attempts > LOGIN_ATTEMPTS_PER_ADDRESS:
+            raise TooManyAttemptsError(N_("too many sign-in attempts; wait a minute and try again"))
+        account = await self._account(username)
+        now = utcnow()
+        if account is not None and account.locked_until is not None and account.locked_until > now:
+            raise AccountLockedError(
+                N_("this account is locked after repeated failed sign-ins; try again later"),
+                detail={"locked_until": account.locked_until.isoformat()},
+            )
+        valid = await verify_password(account.password_hash if account else None, password)
+        if account is None or not account.active or not valid:
+            if account is not None:
+                account.failed_logins += 1
+                if account.failed_logins >= MAX_FAILED_LOGINS:
+                    account.locked_until, account.failed_logins = now + LOCKOUT, 0
+                    audit.record(
+                        self.session,
+                        tenant_id=self.tenant_id,
+                        actor=username,
+                        action="staff.locked",
+                        detail={"client": client},
+                    )
+            raise NotAuthenticatedError(N_("wrong username or password"))
+        account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
+        if needs_rehash(account.password_hash):
+            account.password_hash = await hash_password_async(password)
+        token = new_token()
+        expires_at = now + SESSION_LIFETIME
+        principal = Principal("staff", account.id, account.username, self.tenant_id)
+        await self.store.save(
+            token,
+            SessionData(str(account.id), account.username, self.realm, expires_at.timestamp()),
+        )
+        audit.record(
+            self.session,
+            tenant_id=self.tenant_id,
+            actor=username,
+            action="staff.signed_in",
+            detail={"client": client},
+        )
+        return Login(token, expires_at, principal)
+
+    async def log_out(self, token: str) -> None:
+        await self.store.delete(self.realm, token)
+
+    async def principal_for(self, token: str) -> Principal | None:
+        """The principal a bearer token or session cookie stands for on this tenant, if any."""
+        data = await self.store.load(self.realm, token)
+        if data is not None:
+            account = await self.session.get(
+                StaffAccount, (self.tenant_id, uuid.UUID(data.account_id))
+            )
+            if account is None or not account.active:
+                return None
+            return Principal("staff", account.id, account.username, self.tenant_id)
+        row = (
+            await self.session.scalars(
+                select(ApiToken).where(
+                    ApiToken.tenant_id == self.tenant_id, ApiToken.token_hash == token_digest(token)
+                )
+            )
+        ).one_or_none()
+        now = utcnow()
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            return None
+        row.last_used_at = now
+        return Principal("token", row.id, row.name, self.tenant_id, token_role=row.role)
+
+    async def create_token(
+        self, *, name: str, role: str, lifetime: timedelta, created_by: str
+    ) -> tuple[str, ApiToken]:
+        token = new_token()
+        now = utcnow()
+        row = ApiToken(
+            tenant_id=self.tenant_id,
+            name=name,
+            role=role,
+            token_hash=token_digest(token),
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+        self.session.add(row)
+        audit.record(
+            self.session,
+            tenant_id=self.tenant_id,
+            actor=created_by,
+            action="token.created",
+            detail={"name": name, "role": role, "expires_at": row.expires_at.isoformat()},
+        )
+        return token, row
+
+    async def revoke_token(self, token_id: uuid.UUID, *, revoked_by: str) -> ApiToken | None:
+        row = await self.session.get(ApiToken, (self.tenant_id, token_id))
+        if row is None:
+            return None
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            audit.record(
+                self.session,
+                tenant_id=self.tenant_id,
+                actor=revoked_by,
+                action="token.revoked",
+                detail={"name": row.name},
+            )
+        return row
+
+    async def tokens(self) -> list[ApiToken]:
+        rows = await self.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.tenant_id == self.tenant_id)
+            .order_by(ApiToken.created_at)
+        )
+        return list(rows.all())
