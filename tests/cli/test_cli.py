@@ -209,3 +209,51 @@ def test_a_bad_catalogue_file_imports_nothing_and_says_where(asan: Asan, tmp_pat
     assert any(".processing_time.unit: must be one of" in line for line in lines)
     assert all(line.startswith(f"error: {path}: services[") for line in lines[:-1])
     assert asan("catalogue", "export", "ee").stdout == before
+
+
+def test_demo_staff_and_the_policy_commands(asan: Asan) -> None:
+    listed = asan("demo", "--accounts").stdout.splitlines()
+    assert listed[0].startswith("password of every account: the value of ASAN_DEMO_PASSWORD")
+    accounts = {line.split()[0]: line.split()[1] for line in listed[1:]}
+    assert accounts["tenant_admin@az"] == "tenant_admin"
+    assert accounts["operator@ma"] == "operator"
+    assert "platform_operator@az" not in accounts
+    assert asan("demo", "--accounts").stdout.splitlines() == listed  # nothing new the second time
+
+    explained = asan(
+        "policy", "explain", "az", "catalogue_editor@az", "publish", "catalogue", check=False
+    )
+    assert explained.returncode == 2
+    assert explained.stdout.startswith(
+        "denied: no rule gives catalogue.publish to catalogue_editor@az"
+    )
+    allowed = asan("policy", "explain", "az", "catalogue_publisher@az", "publish", "catalogue")
+    assert "by `p, catalogue_publisher, *, catalogue, publish` (templates.csv:" in allowed.stdout
+    checked = asan("policy", "check", "ma")
+    assert "etat_civil_clerk" in checked.stdout  # a role nobody holds yet: a warning
+    matrix = asan("policy", "matrix", "ma").stdout.splitlines()
+    clerk = next(line for line in matrix if line.startswith("etat_civil_clerk"))
+    assert "+" in clerk
+    assert "*" not in clerk
+
+
+def test_a_malformed_policy_file_names_its_line_and_loads_nothing(
+    asan: Asan, tmp_path: Path
+) -> None:
+    asan("db", "upgrade")
+    bundle = tmp_path / "bundles" / "ee"
+    bundle.mkdir(parents=True)
+    for name in ("tenant.toml", "catalogue.yaml"):
+        (bundle / name).write_text(
+            (REPO_ROOT / "tenants" / "ee" / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    (bundle / "policy.csv").write_text(
+        "sod, catalogue.draft, catalogue.publish\np, clerk, ee, catalogue\n", encoding="utf-8"
+    )
+    result = asan("tenant", "load", str(bundle), check=False)
+    assert result.returncode == 1
+    assert (
+        f"{bundle / 'policy.csv'}, line 2" in result.stderr
+        or f"{bundle / 'policy.csv'}:2" in result.stderr
+    )
+    assert json.loads(asan("tenant", "list", "--json").stdout) == []
