@@ -350,3 +350,23 @@ async def test_another_tenants_catalogue_is_invisible(
     other.headers["Authorization"] = app_client.headers["Authorization"]
     assert (await other.post("/api/v1/services/passport/publish")).status_code == 401
     await other.aclose()
+
+
+async def test_agencies_and_categories_are_patched_per_language(
+    tenant: Tenant, clients: Clients
+) -> None:
+    client = await clients()
+    patched = await client.patch("/api/v1/agencies/dgsn", json={"name": {"fr": "DGSN"}})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["name"] == {"ar": "الأمن الوطني", "fr": "DGSN"}
+    category = await client.patch("/api/v1/categories/identity", json={"order": 1})
+    assert category.json() == {
+        "code": "identity",
+        "order": 1,
+        "name": {"ar": "الهوية", "fr": "Identité"},
+    }
+    bad = await client.patch("/api/v1/agencies/dgsn", json={"kind": "secret"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"]["errors"][0]["path"] == "kind"
+    listed = (await client.get("/api/v1/agencies?lang=fr")).json()["items"]
+    assert "DGSN" in [a["name"] for a in listed]

@@ -29,7 +29,7 @@ from asan.catalogue.bundle import CHANNELS, Checker, TenantLanguages
 from asan.catalogue.display import fee_display, localized, processing_time_display
 from asan.catalogue.errors import CatalogueEntryNotFoundError
 from asan.catalogue.published import PublishedCatalogue, PublishedCatalogueCache, PublishedService
-from asan.catalogue.service import CatalogueService
+from asan.catalogue.service import CatalogueService, merge_patch
 from asan.config import Settings
 from asan.db import on_commit
 from asan.errors import AsanError
@@ -415,11 +415,31 @@ async def list_versions(
     return {"code": code, "versions": await catalogue.versions(code)}
 
 
-def _check(kind: str, data: dict[str, Any], tenant: TenantRecord) -> dict[str, Any]:
+async def _save_reference(
+    kind: str,
+    code: str | None,
+    data: dict[str, Any],
+    request: Request[Any, Any, Any],
+    state: State,
+    db_session: AsyncSession,
+    tenant: TenantRecord,
+) -> dict[str, Any]:
+    """Create (``code`` None) or patch an agency or a category; live at once, audited.
+
+    Agencies and categories are not versioned: a service refers to them by
+    code, and its own versions carry what the public sees of it.
+    """
+    catalogue = await _catalogue_service(request, db_session, tenant)
     checker = Checker("request", TenantLanguages(tenant.locales, tenant.currency))
-    entry = checker.agency("", data) if kind == "agency" else checker.category("", data)
+    read = checker.agency if kind == "agency" else checker.category
+    current = catalogue.agency_entry if kind == "agency" else catalogue.category_entry
+    save = catalogue.save_agency if kind == "agency" else catalogue.save_category
+    body = data if code is None else merge_patch(await current(code), {**data, "code": code})
+    entry = read("", body)
     checker.raise_if_any()
-    return entry
+    await save(entry, create=code is None)
+    on_commit_forget(db_session, state, tenant)
+    return await current(entry["code"])
 
 
 @post("/agencies", status_code=HTTP_201_CREATED, opt={"permission": "catalogue.publish"})
@@ -430,12 +450,7 @@ async def create_agency(
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    """Agencies are not versioned: a change is live at once (and audited)."""
-    catalogue = await _catalogue_service(request, db_session, tenant)
-    entry = _check("agency", data, tenant)
-    await catalogue.save_agency(entry, create=True)
-    on_commit_forget(db_session, state, tenant)
-    return await catalogue.agency_entry(entry["code"])
+    return await _save_reference("agency", None, data, request, state, db_session, tenant)
 
 
 @patch("/agencies/{code:str}", opt={"permission": "catalogue.publish"})
@@ -447,15 +462,7 @@ async def update_agency(
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    catalogue = await _catalogue_service(request, db_session, tenant)
-    current = await catalogue.agency_entry(code)
-    merged = {**current, **data, "code": code}
-    for key in ("name", "description"):
-        if isinstance(data.get(key), dict):
-            merged[key] = {**current[key], **data[key]}
-    await catalogue.save_agency(_check("agency", merged, tenant), create=False)
-    on_commit_forget(db_session, state, tenant)
-    return await catalogue.agency_entry(code)
+    return await _save_reference("agency", code, data, request, state, db_session, tenant)
 
 
 @post("/categories", status_code=HTTP_201_CREATED, opt={"permission": "catalogue.publish"})
@@ -466,11 +473,7 @@ async def create_category(
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    catalogue = await _catalogue_service(request, db_session, tenant)
-    entry = _check("category", data, tenant)
-    await catalogue.save_category(entry, create=True)
-    on_commit_forget(db_session, state, tenant)
-    return await catalogue.category_entry(entry["code"])
+    return await _save_reference("category", None, data, request, state, db_session, tenant)
 
 
 @patch("/categories/{code:str}", opt={"permission": "catalogue.publish"})
@@ -482,14 +485,7 @@ async def update_category(
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    catalogue = await _catalogue_service(request, db_session, tenant)
-    current = await catalogue.category_entry(code)
-    merged = {**current, **data, "code": code}
-    if isinstance(data.get("name"), dict):
-        merged["name"] = {**current["name"], **data["name"]}
-    await catalogue.save_category(_check("category", merged, tenant), create=False)
-    on_commit_forget(db_session, state, tenant)
-    return await catalogue.category_entry(code)
+    return await _save_reference("category", code, data, request, state, db_session, tenant)
 
 
 def on_commit_forget(session: AsyncSession, state: State, tenant: TenantRecord) -> None:
