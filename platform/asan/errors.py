@@ -35,6 +35,10 @@ class AsanError(Exception):
         self.message = message
         self.detail = detail or {}
 
+    def detail_in(self, locale: str) -> dict[str, Any]:
+        """``detail`` for a person in ``locale``; errors whose detail holds prose override it."""
+        return self.detail
+
     def message_in(self, locale: str) -> str:
         """The message translated into ``locale`` (English where no translation exists)."""
         # Imported here: asan.i18n builds on this module (its errors are AsanErrors).

@@ -370,3 +370,22 @@ async def test_agencies_and_categories_are_patched_per_language(
     assert bad.json()["detail"]["errors"][0]["path"] == "kind"
     listed = (await client.get("/api/v1/agencies?lang=fr")).json()["items"]
     assert "DGSN" in [a["name"] for a in listed]
+
+
+async def test_validation_problems_come_in_the_request_language(
+    tenant: Tenant, clients: Clients
+) -> None:
+    client = await clients()
+    body = entry("marriage", "الزواج", "Mariage", status="draft")
+    body["fee"] = {"amount": "5.00", "currency": "USD"}
+    body["channels"] = ["service_centre", "fax"]
+    refused = await client.post("/api/v1/services?lang=fr", json=body)
+    assert refused.status_code == 422
+    reasons = {e["path"]: e["reason"] for e in refused.json()["detail"]["errors"]}
+    assert reasons["fee.currency"] == "'USD' : les frais sont dans la devise du portail, MAD"
+    assert reasons["channels"].startswith("canal inconnu 'fax'")
+    assert refused.json()["message"].endswith("(et 1 autre problème)")
+    arabic = await client.post("/api/v1/services?lang=ar", json=body)
+    assert {e["path"]: e["reason"] for e in arabic.json()["detail"]["errors"]}[
+        "channels"
+    ].startswith("قناة غير معروفة 'fax'")

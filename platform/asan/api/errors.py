@@ -101,7 +101,7 @@ def _domain_error(request: Request[Any, Any, Any], exc: AsanError) -> Response[d
         status=exc.status,
         code=exc.code,
         message=exc.message_in(locale),
-        detail=exc.detail,
+        detail=exc.detail_in(locale),
         locale=locale,
     )
 

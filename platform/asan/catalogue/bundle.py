@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from asan.errors import ValidationError
+from asan.i18n import N_, gettext, ngettext, use_locale
 
 CHANNELS = ("service_centre", "mobile_unit", "online")
 TIME_UNITS = ("minutes", "hours", "days", "working_days")
@@ -47,7 +48,19 @@ _DATE = re.compile(r"^(today|\d{4}-\d{2}-\d{2})$")
 class CatalogueProblem:
     file: str
     path: str
-    reason: str
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        return self.reason_in(None)
+
+    def reason_in(self, locale: str | None) -> str:
+        """The reason in ``locale`` (English for None: files, logs and the CLI)."""
+        if locale is None:
+            return self.template.format(**self.params) if self.params else self.template
+        with use_locale(locale):
+            return gettext(self.template, **self.params)
 
     def __str__(self) -> str:
         return (
@@ -63,15 +76,40 @@ class CatalogueError(ValidationError):
     code = "catalogue_invalid"
 
     def __init__(self, problems: Sequence[CatalogueProblem]) -> None:
-        first = str(problems[0]) if problems else "no problems"
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(
-            f"{first}{more}",
-            detail={
-                "errors": [{"file": p.file, "path": p.path, "reason": p.reason} for p in problems]
-            },
-        )
         self.problems = list(problems)
+        super().__init__(self._render(None), detail=self._detail(None))
+
+    def _render(self, locale: str | None) -> str:
+        first = self.problems[0]
+        where = f"{first.file}: {first.path}" if first.path else first.file
+        reason = first.reason_in(locale)
+        more = len(self.problems) - 1
+        if locale is None:
+            return f"{where}: {reason}" + (f" (and {more} more)" if more else "")
+        with use_locale(locale):
+            if not more:
+                return gettext("{where}: {reason}", where=where, reason=reason)
+            return ngettext(
+                "{where}: {reason} (and {n} more problem)",
+                "{where}: {reason} (and {n} more problems)",
+                more,
+                where=where,
+                reason=reason,
+            )
+
+    def _detail(self, locale: str | None) -> dict[str, Any]:
+        return {
+            "errors": [
+                {"file": p.file, "path": p.path, "reason": p.reason_in(locale)}
+                for p in self.problems
+            ]
+        }
+
+    def message_in(self, locale: str) -> str:
+        return self._render(locale)
+
+    def detail_in(self, locale: str) -> dict[str, Any]:
+        return self._detail(locale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +139,10 @@ class Checker:
         self.languages = languages
         self.problems: list[CatalogueProblem] = []
 
-    def problem(self, path: str, reason: str) -> None:
+    def problem(self, path: str, template: str, **params: Any) -> None:
+        """``template``: an English message id marked with ``N_`` (translated for the API)."""
         # An API body is checked at the root: ".code" reads better as "code".
-        self.problems.append(CatalogueProblem(self.source, path.lstrip("."), reason))
+        self.problems.append(CatalogueProblem(self.source, path.lstrip("."), template, params))
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -117,52 +156,56 @@ class Checker:
             if key not in allowed:
                 self.problem(
                     f"{path}.{key}" if path else str(key),
-                    f"unknown key (expected one of: {', '.join(allowed)})",
+                    N_("unknown key (expected one of: {allowed})"),
+                    allowed=", ".join(allowed),
                 )
 
     def code(self, path: str, value: object) -> str:
         if not isinstance(value, str) or not _CODE.match(value):
-            self.problem(path, "must be 2-64 lowercase letters, digits or hyphens")
+            self.problem(path, N_("must be 2-64 lowercase letters, digits or hyphens"))
             return str(value)
         return value
 
     def text(self, path: str, value: object, *, complete: bool) -> dict[str, str]:
         """A per-locale text. ``complete``: every enabled locale must be there."""
         if not isinstance(value, dict):
-            self.problem(path, "must be a mapping of locale to text, e.g. {en: ...}")
+            self.problem(path, N_("must be a mapping of locale to text, such as en: ..."))
             return {}
         result: dict[str, str] = {}
         for locale, text in value.items():
             if locale not in self.languages.locales:
                 self.problem(
                     f"{path}.{locale}",
-                    f"unknown locale (this tenant uses {', '.join(self.languages.locales)})",
+                    N_("unknown locale (this tenant uses {locales})"),
+                    locales=", ".join(self.languages.locales),
                 )
             elif not isinstance(text, str):
-                self.problem(f"{path}.{locale}", f"must be text, not {type(text).__name__}")
+                self.problem(
+                    f"{path}.{locale}", N_("must be text, not {kind}"), kind=type(text).__name__
+                )
             elif text.strip():
                 result[locale] = text.strip()
         wanted = self.languages.locales if complete else (self.languages.default_locale,)
         for locale in wanted:
             if locale not in result:
-                self.problem(f"{path}.{locale}", "missing")
+                self.problem(f"{path}.{locale}", N_("missing"))
         return {locale: result[locale] for locale in self.languages.locales if locale in result}
 
     # --- entries ---------------------------------------------------------------
 
     def agency(self, path: str, value: object) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.problem(path, "must be a mapping")
+            self.problem(path, N_("must be a mapping"))
             return {}
         self.keys(path, value, ("code", "kind", "name", "description", "contact"))
         kind = value.get("kind")
         if kind not in AGENCY_KINDS:
-            self.problem(f"{path}.kind", "must be public or private")
+            self.problem(f"{path}.kind", N_("must be public or private"))
         contact = value.get("contact", {})
         if not isinstance(contact, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in contact.items()
         ):
-            self.problem(f"{path}.contact", "must be a mapping of text, e.g. {website: ...}")
+            self.problem(f"{path}.contact", N_("must be a mapping of text, such as website: ..."))
             contact = {}
         return {
             "code": self.code(f"{path}.code", value.get("code")),
@@ -176,12 +219,12 @@ class Checker:
 
     def category(self, path: str, value: object) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.problem(path, "must be a mapping")
+            self.problem(path, N_("must be a mapping"))
             return {}
         self.keys(path, value, ("code", "order", "name"))
         order = value.get("order")
         if not isinstance(order, int) or isinstance(order, bool):
-            self.problem(f"{path}.order", "must be a whole number")
+            self.problem(f"{path}.order", N_("must be a whole number"))
         return {
             "code": self.code(f"{path}.code", value.get("code")),
             "order": order,
@@ -191,7 +234,7 @@ class Checker:
     def service(self, path: str, value: object, *, with_code: bool = True) -> dict[str, Any]:
         """A full service entry; texts complete unless its status is draft."""
         if not isinstance(value, dict):
-            self.problem(path, "must be a mapping")
+            self.problem(path, N_("must be a mapping"))
             return {}
         allowed = [
             "code",
@@ -208,7 +251,9 @@ class Checker:
         self.keys(path, value, allowed if with_code else allowed[1:])
         status = value.get("status", "published")
         if status not in STATUSES:
-            self.problem(f"{path}.status", f"must be one of {', '.join(STATUSES)}")
+            self.problem(
+                f"{path}.status", N_("must be one of {allowed}"), allowed=", ".join(STATUSES)
+            )
         complete = status != "draft"
         entry: dict[str, Any] = {}
         if with_code:
@@ -220,7 +265,7 @@ class Checker:
             entry[key] = self.text(f"{path}.{key}", value.get(key), complete=complete)
         documents = value.get("required_documents", [])
         if not isinstance(documents, list):
-            self.problem(f"{path}.required_documents", "must be a list of texts")
+            self.problem(f"{path}.required_documents", N_("must be a list of texts"))
             documents = []
         entry["required_documents"] = [
             self.text(f"{path}.required_documents[{i}]", item, complete=complete)
@@ -233,21 +278,22 @@ class Checker:
         entry["channels"] = self.channels(f"{path}.channels", value.get("channels"))
         form = value.get("form", [])
         if "online" in entry["channels"] and not form:
-            self.problem(f"{path}.form", "required: the service is offered online")
+            self.problem(f"{path}.form", N_("required: the service is offered online"))
         entry["form"] = self.form(f"{path}.form", form, complete=complete)
         return entry
 
     def fee(self, path: str, value: object) -> dict[str, str]:
         if not isinstance(value, dict):
             self.problem(
-                path, "must be {amount: '5.00', currency: ...}; a free service has amount '0.00'"
+                path,
+                N_("must have an amount (text such as '5.00') and a currency; free is '0.00'"),
             )
             return {}
         self.keys(path, value, ("amount", "currency"))
         raw = value.get("amount")
         amount = "0.00"
         if isinstance(raw, float | bool) or not isinstance(raw, str | int):
-            self.problem(f"{path}.amount", "must be a decimal written as text, e.g. '5.00'")
+            self.problem(f"{path}.amount", N_("must be a decimal written as text, such as '5.00'"))
         else:
             try:
                 number = Decimal(str(raw))
@@ -256,64 +302,79 @@ class Checker:
                 amount = f"{number:.2f}"
             except InvalidOperation:
                 self.problem(
-                    f"{path}.amount", f"{raw!r} is not an amount of money with at most 2 decimals"
+                    f"{path}.amount",
+                    N_("{value!r} is not an amount of money with at most 2 decimals"),
+                    value=raw,
                 )
         currency = value.get("currency")
         if currency != self.languages.currency:
             self.problem(
                 f"{path}.currency",
-                f"{currency!r}: fees are in the tenant's currency, {self.languages.currency}",
+                N_("{value!r}: fees are in the tenant's currency, {currency}"),
+                value=currency,
+                currency=self.languages.currency,
             )
         return {"amount": amount, "currency": self.languages.currency}
 
     def processing_time(self, path: str, value: object) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.problem(path, "must be {value: 10, unit: working_days}")
+            self.problem(path, N_("must have a value and a unit, such as 10 working_days"))
             return {}
         self.keys(path, value, ("value", "unit"))
         amount = value.get("value")
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            self.problem(f"{path}.value", "must be a whole number above zero")
+            self.problem(f"{path}.value", N_("must be a whole number above zero"))
         unit = value.get("unit")
         if unit not in TIME_UNITS:
-            self.problem(f"{path}.unit", f"must be one of {', '.join(TIME_UNITS)}")
+            self.problem(
+                f"{path}.unit", N_("must be one of {allowed}"), allowed=", ".join(TIME_UNITS)
+            )
         return {"value": amount, "unit": unit}
 
     def channels(self, path: str, value: object) -> list[str]:
         if not isinstance(value, list) or not value:
-            self.problem(path, f"must be a non-empty list of {', '.join(CHANNELS)}")
+            self.problem(
+                path, N_("must be a non-empty list of {allowed}"), allowed=", ".join(CHANNELS)
+            )
             return []
         for channel in value:
             if channel not in CHANNELS:
-                self.problem(path, f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
+                self.problem(
+                    path,
+                    N_("unknown channel {value!r} (one of {allowed})"),
+                    value=channel,
+                    allowed=", ".join(CHANNELS),
+                )
         if len(set(map(str, value))) != len(value):
-            self.problem(path, "lists a channel twice")
+            self.problem(path, N_("lists a channel twice"))
         return [channel for channel in CHANNELS if channel in value]
 
     def form(self, path: str, value: object, *, complete: bool) -> list[dict[str, Any]]:
         if not isinstance(value, list):
-            self.problem(path, "must be a list of fields")
+            self.problem(path, N_("must be a list of fields"))
             return []
         fields: list[dict[str, Any]] = []
         names: set[str] = set()
         for index, item in enumerate(value):
             where = f"{path}[{index}]"
             if not isinstance(item, dict):
-                self.problem(where, "must be a mapping")
+                self.problem(where, N_("must be a mapping"))
                 continue
             self.keys(where, item, ("name", "type", "label", "required", "rules", "options"))
             name = item.get("name")
             if not isinstance(name, str) or not _NAME.match(name):
-                self.problem(f"{where}.name", "must be snake_case")
+                self.problem(f"{where}.name", N_("must be snake_case"))
             elif name in names:
-                self.problem(f"{where}.name", f"{name!r} appears twice in the form")
+                self.problem(f"{where}.name", N_("{value!r} appears twice in the form"), value=name)
             names.add(str(name))
             kind = item.get("type")
             if kind not in FIELD_TYPES:
-                self.problem(f"{where}.type", f"must be one of {', '.join(FIELD_TYPES)}")
+                self.problem(
+                    f"{where}.type", N_("must be one of {allowed}"), allowed=", ".join(FIELD_TYPES)
+                )
             required = item.get("required", False)
             if not isinstance(required, bool):
-                self.problem(f"{where}.required", "must be true or false")
+                self.problem(f"{where}.required", N_("must be true or false"))
             rules = self.rules(f"{where}.rules", item.get("rules", {}), str(kind))
             entry: dict[str, Any] = {
                 "name": name,
@@ -328,62 +389,65 @@ class Checker:
                     f"{where}.options", item.get("options"), complete=complete
                 )
             elif "options" in item:
-                self.problem(f"{where}.options", "only select fields have options")
+                self.problem(f"{where}.options", N_("only select fields have options"))
             fields.append(entry)
         return fields
 
     def rules(self, path: str, value: object, kind: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.problem(path, "must be a mapping")
+            self.problem(path, N_("must be a mapping"))
             return {}
         allowed = RULES_BY_TYPE.get(kind, frozenset())
         if not all(isinstance(key, str) for key in value):
-            self.problem(path, "rule names must be text")
+            self.problem(path, N_("rule names must be text"))
             return {}
         for key, rule in value.items():
             where = f"{path}.{key}"
             if key not in allowed:
                 self.problem(
                     where,
-                    f"not a rule for a {kind} field "
-                    f"(allowed: {', '.join(sorted(allowed)) or 'none'})",
+                    N_("not a rule for a {kind} field (allowed: {allowed})"),
+                    kind=kind,
+                    allowed=", ".join(sorted(allowed)) or "-",
                 )
             elif key in ("min_length", "max_length") and (
                 not isinstance(rule, int) or isinstance(rule, bool) or rule < 0
             ):
-                self.problem(where, "must be a whole number")
+                self.problem(where, N_("must be a whole number"))
             elif key in ("min", "max") and (
                 not isinstance(rule, int | float) or isinstance(rule, bool)
             ):
-                self.problem(where, "must be a number")
+                self.problem(where, N_("must be a number"))
             elif key in ("not_before", "not_after") and (
                 not isinstance(rule, str) or not _DATE.match(rule)
             ):
-                self.problem(where, "must be 'today' or a date YYYY-MM-DD")
+                self.problem(where, N_("must be 'today' or a date YYYY-MM-DD"))
             elif key == "pattern":
                 try:
                     re.compile(str(rule))
                 except re.error as exc:
-                    self.problem(where, f"not a valid regular expression: {exc}")
+                    self.problem(
+                        where, N_("not a valid regular expression: {error}"), error=str(exc)
+                    )
         return {key: value[key] for key in sorted(value)}
 
     def options(self, path: str, value: object, *, complete: bool) -> list[dict[str, Any]]:
         if not isinstance(value, list) or len(value) < 2:
-            self.problem(path, "a select field needs at least 2 options")
+            self.problem(path, N_("a select field needs at least 2 options"))
             return []
         options: list[dict[str, Any]] = []
         seen: set[str] = set()
         for index, option in enumerate(value):
             where = f"{path}[{index}]"
             if not isinstance(option, dict):
-                self.problem(where, "must be {value: ..., label: {...}}")
+                self.problem(where, N_("must have a value and a label"))
                 continue
             self.keys(where, option, ("value", "label"))
             option_value = option.get("value")
             if not isinstance(option_value, str) or not _NAME.match(option_value):
-                self.problem(f"{where}.value", "must be snake_case")
+                self.problem(f"{where}.value", N_("must be snake_case"))
             elif option_value in seen:
-                self.problem(f"{where}.value", f"{option_value!r} appears twice")
+                self.problem(f"{where}.value", N_("{value!r} appears twice"), value=option_value)
             seen.add(str(option_value))
             options.append(
                 {
@@ -397,7 +461,7 @@ class Checker:
 def _list(checker: Checker, data: Mapping[str, Any], key: str) -> list[Any]:
     value = data.get(key, [])
     if not isinstance(value, list):
-        checker.problem(key, "must be a list")
+        checker.problem(key, N_("must be a list"))
         return []
     return value
 
@@ -421,10 +485,12 @@ def read_catalogue(
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        checker.problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")
+        checker.problem(
+            where, N_("not valid YAML: {error}"), error=str(getattr(exc, "problem", exc))
+        )
         checker.raise_if_any()
     if not isinstance(data, dict):
-        checker.problem("", "must be a mapping with agencies, categories and services")
+        checker.problem("", N_("must be a mapping with agencies, categories and services"))
         checker.raise_if_any()
     checker.keys("", data, ("agencies", "categories", "services"))
     result = CatalogueFile()
@@ -441,7 +507,7 @@ def read_catalogue(
             entry = read(path, value)
             if code is not None:
                 if code in seen:
-                    checker.problem(f"{path}.code", f"duplicate code {code!r}")
+                    checker.problem(f"{path}.code", N_("duplicate code {value!r}"), value=code)
                 seen.add(code)
             target.append(entry)
     agencies = {a["code"] for a in result.agencies} | set(known_agencies)
@@ -449,9 +515,13 @@ def read_catalogue(
     for entry in result.services:
         path = f"services[{entry.get('code')}]"
         if entry.get("agency") not in agencies:
-            checker.problem(f"{path}.agency", f"unknown agency {entry.get('agency')!r}")
+            checker.problem(
+                f"{path}.agency", N_("unknown agency {value!r}"), value=entry.get("agency")
+            )
         if entry.get("category") not in categories:
-            checker.problem(f"{path}.category", f"unknown category {entry.get('category')!r}")
+            checker.problem(
+                f"{path}.category", N_("unknown category {value!r}"), value=entry.get("category")
+            )
     checker.raise_if_any()
     return result
 

@@ -296,9 +296,11 @@ class CatalogueService:
         agencies, categories = await self.known_codes()
         checker = Checker(source, self.languages)
         if entry.get("agency") not in agencies:
-            checker.problem("agency", f"unknown agency {entry.get('agency')!r}")
+            checker.problem("agency", N_("unknown agency {value!r}"), value=entry.get("agency"))
         if entry.get("category") not in categories:
-            checker.problem("category", f"unknown category {entry.get('category')!r}")
+            checker.problem(
+                "category", N_("unknown category {value!r}"), value=entry.get("category")
+            )
         checker.raise_if_any()
 
     async def create_service(self, body: Mapping[str, Any]) -> Service:
@@ -339,7 +341,7 @@ class CatalogueService:
         service = await self._service(code, for_change=True)
         if "code" in patch and patch["code"] != service.code:
             checker = Checker("request", self.languages)
-            checker.problem("code", "a service's code cannot be changed")
+            checker.problem("code", N_("a service's code cannot be changed"))
             checker.raise_if_any()
         base = await self._version(service, service.draft_version) or await self._version(
             service, service.published_version
