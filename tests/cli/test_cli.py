@@ -257,3 +257,48 @@ def test_a_malformed_policy_file_names_its_line_and_loads_nothing(
         or f"{bundle / 'policy.csv'}:2" in result.stderr
     )
     assert json.loads(asan("tenant", "list", "--json").stdout) == []
+
+
+def test_a_new_tenant_gets_its_first_admin_from_the_cli(asan: Asan) -> None:
+    asan("db", "upgrade")
+    asan("tenant", "load", str(REPO_ROOT / "tenants" / "ee"))
+    added = asan(
+        "staff",
+        "add",
+        "ee",
+        "mari@ee",
+        "--role",
+        "tenant_admin",
+        ASAN_STAFF_PASSWORD="a long passphrase",
+    )
+    assert added.stdout.strip() == "mari@ee: added to ee as tenant_admin"
+    assert (
+        "allowed: policy.edit"
+        in asan("policy", "explain", "ee", "mari@ee", "edit", "policy").stdout
+    )
+    again = asan(
+        "staff",
+        "add",
+        "ee",
+        "mari@ee",
+        "--role",
+        "auditor",
+        check=False,
+        ASAN_STAFF_PASSWORD="a long passphrase",
+    )
+    assert (again.returncode, again.stderr.strip()) == (1, "error: mari@ee exists already")
+    weak = asan(
+        "staff", "add", "ee", "x@ee", "--role", "auditor", check=False, ASAN_STAFF_PASSWORD="short"
+    )
+    assert "at least 12 characters" in weak.stderr
+    unknown = asan(
+        "staff",
+        "add",
+        "ee",
+        "y@ee",
+        "--role",
+        "emperor",
+        check=False,
+        ASAN_STAFF_PASSWORD="a long passphrase",
+    )
+    assert unknown.returncode == 1

@@ -16,6 +16,7 @@ from asan.cli import i18n as i18n_commands
 from asan.cli import plugins as plugin_commands
 from asan.cli import policy as policy_commands
 from asan.cli import serve as serve_commands
+from asan.cli import staff as staff_commands
 from asan.cli import tenant as tenant_commands
 from asan.cli._context import CliContext
 from asan.cli._output import stderr
@@ -43,6 +44,7 @@ cli.add_command(plugin_commands.plugins)
 cli.add_command(catalogue_commands.catalogue)
 cli.add_command(i18n_commands.i18n)
 cli.add_command(policy_commands.policy)
+cli.add_command(staff_commands.staff)
 
 
 def _report(exc: AsanError, verbose: bool) -> None:

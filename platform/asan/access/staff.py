@@ -1,0 +1,64 @@
+"""Adding a staff member with roles: how a new tenant gets its first admin.
+
+Shared by the CLI (``asan staff add``) and, later, the console. The account
+and its ``g`` lines are written in one transaction, and the new policy is
+checked like any other change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from asan.access.store import save_policy, stored_policy_text
+from asan.authz import platform_templates, read_policy
+from asan.db import Database, TenantScope
+from asan.errors import ValidationError
+from asan.i18n import N_
+from asan.identity.models import StaffAccount
+from asan.identity.service import IdentityService
+from asan.identity.sessions import MemorySessionStore
+from asan.tenancy import TenantRecord
+
+MIN_PASSWORD_LENGTH = 12
+
+
+class StaffExistsError(ValidationError):
+    code = "staff_exists"
+    status = 409
+
+
+async def add_staff_member(
+    database: Database,
+    tenant: TenantRecord,
+    username: str,
+    password: str,
+    roles: Sequence[str],
+    *,
+    actor: str,
+) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            N_("a password needs at least {count} characters"), count=MIN_PASSWORD_LENGTH
+        )
+    templates = platform_templates()
+    async with database.transaction(TenantScope(tenant.id, tenant.code)) as session:
+        taken = await session.scalar(
+            select(StaffAccount.id).where(
+                StaffAccount.tenant_id == tenant.id, StaffAccount.username == username
+            )
+        )
+        if taken is not None:
+            raise StaffExistsError(N_("{user} exists already"), user=username)
+        text = await stored_policy_text(session, tenant.id) or ""
+        grants = "".join(f"g, {username}, {role}, {tenant.code}\n" for role in roles)
+        policy = read_policy(
+            text + grants, source=f"{tenant.code}:staff", domain=tenant.code, templates=templates
+        )
+        await IdentityService(
+            session, tenant_id=tenant.id, store=MemorySessionStore()
+        ).create_account(username, password)
+        await save_policy(
+            session, tenant.id, policy, actor=actor, reason=f"staff added: {username}"
+        )

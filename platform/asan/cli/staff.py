@@ -1,0 +1,43 @@
+"""``asan staff ...``: staff accounts, from the command line (a new tenant's first admin)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from asan.access.staff import add_staff_member
+from asan.cli._context import CliContext
+from asan.cli._output import cli_actor
+from asan.db import Database
+from asan.tenancy import TenantRegistry
+
+PASSWORD_VARIABLE = "ASAN_STAFF_PASSWORD"  # noqa: S105 - the name of a variable, not a password
+
+
+@click.group()
+def staff() -> None:
+    """Staff accounts of a tenant."""
+
+
+@staff.command()
+@click.argument("code")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="A role to grant; repeatable.")
+@click.pass_obj
+def add(context: CliContext, code: str, username: str, roles: tuple[str, ...]) -> None:
+    """Add USERNAME to tenant CODE with the given roles.
+
+    The password is read from ASAN_STAFF_PASSWORD when set (scripts), else
+    asked for twice (never as an argument: it would stay in shell history).
+    """
+    password = os.environ.get(PASSWORD_VARIABLE) or click.prompt(
+        "password", hide_input=True, confirmation_prompt=True
+    )
+
+    async def run(database: Database) -> None:
+        tenant = await TenantRegistry(database, base_domain=context.settings.base_domain).get(code)
+        await add_staff_member(database, tenant, username, password, roles, actor=cli_actor())
+
+    context.run_with_database(run)
+    click.echo(f"{username}: added to {code} as {', '.join(roles)}")
