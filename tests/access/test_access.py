@@ -196,3 +196,32 @@ async def test_sessions_in_redis_are_shared_by_processes(
     assert (await second.get("/api/v1/auth/me")).json()["username"] == "admin@za"
     assert (await first.post("/api/v1/auth/logout")).status_code == 200
     assert (await second.get("/api/v1/auth/me")).status_code == 401
+
+
+async def test_platform_operators_sign_in_on_the_base_domain_only(
+    database: Database, tenants: tuple[Tenant, Tenant], client: Client
+) -> None:
+    from asan.access.staff import add_platform_operator
+
+    assert await add_platform_operator(database, "ops@platform", PASSWORD)
+    platform = await client("localhost")
+    assert (await platform.get("/api/v1/platform/version")).status_code == 401
+    token = await sign_in(platform, "ops@platform")
+    me = (await platform.get("/api/v1/auth/me")).json()
+    assert (me["kind"], me["roles"], me["tenant"]) == ("operator", ["platform_operator"], None)
+    assert "platform.tenants" in me["permissions"]
+    version = await platform.get("/api/v1/platform/version")
+    assert version.status_code == 200, version.text
+    assert "log_notifier" in [p["name"] for p in version.json()["plugins"]]
+
+    # An operator's token is nothing on a tenant's host, and a tenant admin's nothing here.
+    tenant_host = await client(app=platform._transport.app)  # type: ignore[attr-defined]
+    tenant_host.headers["Authorization"] = f"Bearer {token}"
+    assert (await tenant_host.get("/api/v1/policy")).status_code == 401
+    admin_token = await sign_in(tenant_host, "admin@za")
+    platform.headers["Authorization"] = f"Bearer {admin_token}"
+    assert (await platform.get("/api/v1/platform/version")).status_code == 401
+    refused = await platform.post(
+        "/api/v1/auth/login", json={"username": "admin@za", "password": PASSWORD}
+    )
+    assert refused.status_code == 401

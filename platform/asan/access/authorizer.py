@@ -16,6 +16,7 @@ import structlog
 
 from asan.access.store import policy_revision, stored_policy_text
 from asan.authz import (
+    PLATFORM_DOMAIN,
     PolicyEngine,
     PolicyError,
     TenantPolicy,
@@ -27,6 +28,9 @@ from asan.identity.service import Principal
 from asan.tenancy import TenantRecord
 
 log = structlog.get_logger(__name__)
+
+PLATFORM_OPERATOR = "platform_operator"
+"""What every platform operator is: their table is the grant (no per-tenant policy)."""
 
 
 @dataclass(slots=True)
@@ -79,7 +83,16 @@ class Authorizer:
         self._loaded[tenant.id] = _Loaded(revision, now, policy)
         return policy
 
-    async def allowed(self, tenant: TenantRecord, principal: Principal, permission: str) -> bool:
+    async def allowed(
+        self, tenant: TenantRecord | None, principal: Principal, permission: str
+    ) -> bool:
+        if tenant is None:
+            # The base domain: platform operators, with the platform_operator template.
+            return principal.kind == "operator" and self.engine.enforce(
+                PLATFORM_OPERATOR, PLATFORM_DOMAIN, permission
+            )
+        if principal.kind == "operator" or principal.tenant_id != tenant.id:
+            return False
         await self.policy(tenant)
         subject = principal.token_role if principal.kind == "token" else principal.subject
         if subject is None:
@@ -87,8 +100,13 @@ class Authorizer:
         return self.engine.enforce(subject, tenant.code, permission)
 
     async def roles_and_permissions(
-        self, tenant: TenantRecord, principal: Principal
+        self, tenant: TenantRecord | None, principal: Principal
     ) -> tuple[frozenset[str], frozenset[str]]:
+        if tenant is None:
+            if principal.kind != "operator":
+                return frozenset(), frozenset()
+            roles = frozenset({PLATFORM_OPERATOR})
+            return roles, self.engine.permissions_of(PLATFORM_OPERATOR, PLATFORM_DOMAIN)
         await self.policy(tenant)
         if principal.kind == "token":
             role = principal.token_role or ""

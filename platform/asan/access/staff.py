@@ -13,15 +13,41 @@ from sqlalchemy import select
 
 from asan.access.store import save_policy, stored_policy_text
 from asan.authz import platform_templates, read_policy
-from asan.db import Database, TenantScope
+from asan.db import Database, PlatformScope, TenantScope
 from asan.errors import ValidationError
 from asan.i18n import N_
-from asan.identity.models import StaffAccount
+from asan.identity.models import PlatformOperator, StaffAccount
 from asan.identity.service import IdentityService
 from asan.identity.sessions import MemorySessionStore
 from asan.tenancy import TenantRecord
 
 MIN_PASSWORD_LENGTH = 12
+
+
+async def add_platform_operator(
+    database: Database, username: str, password: str, *, demo: bool = False
+) -> bool:
+    """A member of the central team; False when the username exists already.
+
+    ``demo``: the dev-only demo account, whose password is ``ASAN_DEMO_PASSWORD``
+    (short on purpose) and is exempt from the length rule.
+    """
+    if not demo and len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            N_("a password needs at least {count} characters"), count=MIN_PASSWORD_LENGTH
+        )
+    async with database.transaction(
+        PlatformScope(reason=f"add platform operator {username}")
+    ) as session:
+        taken = await session.scalar(
+            select(PlatformOperator.id).where(PlatformOperator.username == username)
+        )
+        if taken is not None:
+            return False
+        await IdentityService(session, tenant_id=None, store=MemorySessionStore()).create_account(
+            username, password
+        )
+    return True
 
 
 class StaffExistsError(ValidationError):

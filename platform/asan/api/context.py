@@ -126,7 +126,7 @@ class RequestContextMiddleware:
         host = normalise_host(_header(scope, b"host") or "")
         kind, _ = classify_host(host, registry.base_domain)
         if kind is HostKind.PLATFORM:
-            if served_on != ServedOn.PLATFORM:
+            if served_on not in (ServedOn.PLATFORM, ServedOn.TENANT_OR_PLATFORM):
                 raise WrongHostError(
                     N_("{path} is served on tenant hosts, not on the base domain {host!r}"),
                     path=scope["path"],
@@ -139,7 +139,7 @@ class RequestContextMiddleware:
             raise TenantNotFoundError(
                 N_("no tenant is served at host {host!r}"), host=host, detail={"host": host}
             )
-        if served_on != ServedOn.TENANT:
+        if served_on not in (ServedOn.TENANT, ServedOn.TENANT_OR_PLATFORM):
             raise WrongHostError(
                 N_("{path} is served on the base domain, not on tenant hosts"),
                 path=scope["path"],

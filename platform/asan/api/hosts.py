@@ -16,6 +16,8 @@ class ServedOn(StrEnum):
     """A country's host: the tenant is resolved and put in context."""
     PLATFORM = "platform"
     """The bare base domain: the central team's API."""
+    TENANT_OR_PLATFORM = "tenant_or_platform"
+    """Both: a tenant's host (tenant resolved) or the base domain (no tenant): sign-in."""
     ANY = "any"
     """Any host, even an IP address: probes and static assets only."""
 

@@ -6,6 +6,7 @@ import click
 from sqlalchemy.engine import make_url
 
 from asan.access.demo import DemoAccount, ensure_demo_staff
+from asan.access.staff import add_platform_operator
 from asan.cli._context import CliContext
 from asan.cli._output import cli_actor
 from asan.cli.serve import run_server
@@ -31,6 +32,19 @@ def _demo_staff(context: CliContext, codes: list[str]) -> list[DemoAccount]:
         return accounts
 
     return context.run_with_database(run)
+
+
+def _demo_operator(context: CliContext) -> DemoAccount:
+    username = "platform_operator@platform"
+
+    async def run(database: Database) -> bool:
+        return await add_platform_operator(
+            database, username, context.settings.demo_password, demo=True
+        )
+
+    return DemoAccount(
+        username, "platform_operator", "(base domain)", context.run_with_database(run)
+    )
 
 
 @click.command()
@@ -65,6 +79,7 @@ def demo(
     migrate.upgrade(settings)
     report = load_bundles(context, settings.tenants_dir)
     staff = _demo_staff(context, list(report.outcomes))
+    staff.append(_demo_operator(context))
     if accounts:
         click.echo("password of every account: the value of ASAN_DEMO_PASSWORD (default: demo)")
         for account in staff:

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from asan.access.staff import add_staff_member
+from asan.access.staff import add_platform_operator, add_staff_member
 from asan.cli._context import CliContext
 from asan.cli._output import cli_actor
 from asan.db import Database
@@ -18,6 +18,23 @@ PASSWORD_VARIABLE = "ASAN_STAFF_PASSWORD"  # noqa: S105 - the name of a variable
 @click.group()
 def staff() -> None:
     """Staff accounts of a tenant."""
+
+
+@staff.command("add-operator")
+@click.argument("username")
+@click.pass_obj
+def add_operator(context: CliContext, username: str) -> None:
+    """Add USERNAME to the central team (platform operators sign in on the base domain)."""
+    password = os.environ.get(PASSWORD_VARIABLE) or click.prompt(
+        "password", hide_input=True, confirmation_prompt=True
+    )
+
+    async def run(database: Database) -> bool:
+        return await add_platform_operator(database, username, password)
+
+    if not context.run_with_database(run):
+        raise click.ClickException(f"{username} exists already")
+    click.echo(f"{username}: added to the platform operators")
 
 
 @staff.command()

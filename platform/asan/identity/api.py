@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from asan.api.context import request_db_session
 from asan.api.hosts import ServedOn, on
 from asan.config import Settings
-from asan.db import Database, TenantScope
+from asan.db import Database, PlatformScope, TenantScope
 from asan.errors import NotFoundError, ValidationError
 from asan.i18n import N_
 from asan.identity.errors import AccountLockedError, NotAuthenticatedError, TooManyAttemptsError
@@ -69,14 +69,27 @@ async def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     tenant: TenantRecord | None = state.get("asan_tenant")
     credential = _credential(connection)
     principal = None
-    if tenant is not None and credential:
+    store: SessionStore = connection.app.state.session_store
+    if credential and tenant is not None:
         session = request_db_session(connection)  # type: ignore[arg-type]
-        store: SessionStore = connection.app.state.session_store
         principal = await IdentityService(session, tenant_id=tenant.id, store=store).principal_for(
             credential
         )
+    elif credential:
+        # The base domain: platform operators, read in a (logged) platform scope.
+        database: Database = connection.app.state.database
+        async with database.transaction(PlatformScope(reason="platform operator")) as session:
+            principal = await IdentityService(session, tenant_id=None, store=store).principal_for(
+                credential
+            )
     state[_PRINCIPAL_KEY] = principal
     return principal
+
+
+def _tenant(request: Request[Any, Any, Any]) -> TenantRecord | None:
+    """The request's tenant, or None on the base domain (sign-in answers on both)."""
+    tenant: TenantRecord | None = request.scope["state"].get("asan_tenant")
+    return tenant
 
 
 async def signed_in(request: Request[Any, Any, Any]) -> Principal:
@@ -86,22 +99,32 @@ async def signed_in(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
-@post("/auth/login", status_code=HTTP_200_OK, opt={"permission": "public"})
+@post("/login", status_code=HTTP_200_OK, opt={"permission": "public"})
 async def login(
     request: Request[Any, Any, Any],
     data: JSONBody[LoginBody],
     state: State,
-    tenant: NamedDependency[TenantRecord],
 ) -> Response[dict[str, str]]:
-    """A bearer token for API clients, and the same session as a cookie for the console."""
+    """A bearer token for API clients, and the same session as a cookie for the console.
+
+    On a tenant's host for its staff; on the base domain for platform operators.
+    """
     database: Database = state.database
     settings: Settings = state.settings
+    tenant = _tenant(request)
     failure: Exception | None = None
     client = request.client.host if request.client else "unknown"
+    scope: TenantScope | PlatformScope = (
+        TenantScope(tenant.id, tenant.code)
+        if tenant is not None
+        else PlatformScope(reason="platform operator sign-in")
+    )
     # Its own transaction: a failed attempt must be counted (lockout) although
     # the answer is an error, which would roll the request's transaction back.
-    async with database.transaction(TenantScope(tenant.id, tenant.code)) as session:
-        service = IdentityService(session, tenant_id=tenant.id, store=state.session_store)
+    async with database.transaction(scope) as session:
+        service = IdentityService(
+            session, tenant_id=tenant.id if tenant else None, store=state.session_store
+        )
         try:
             result = await service.log_in(data.username, data.password, client=client)
         except (NotAuthenticatedError, AccountLockedError, TooManyAttemptsError) as exc:
@@ -124,30 +147,27 @@ async def login(
     )
 
 
-@post("/auth/logout", status_code=HTTP_200_OK, opt={"permission": "public"})
-async def logout(
-    request: Request[Any, Any, Any], state: State, tenant: NamedDependency[TenantRecord]
-) -> Response[dict[str, bool]]:
+@post("/logout", status_code=HTTP_200_OK, opt={"permission": "public"})
+async def logout(request: Request[Any, Any, Any], state: State) -> Response[dict[str, bool]]:
     credential = _credential(request)
+    tenant = _tenant(request)
     if credential:
-        await state.session_store.delete(str(tenant.id), credential)
+        await state.session_store.delete(str(tenant.id) if tenant else "platform", credential)
     response: Response[dict[str, bool]] = Response({"signed_out": True})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
-@get("/auth/me", opt={"permission": "public"})
-async def me(
-    request: Request[Any, Any, Any], state: State, tenant: NamedDependency[TenantRecord]
-) -> dict[str, Any]:
-    """Who is signed in, with their roles and permissions on this tenant."""
+@get("/me", opt={"permission": "public"})
+async def me(request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
+    """Who is signed in, with their roles and permissions here (a tenant, or the platform)."""
     principal = await signed_in(request)
-    authorizer = state.authorizer
-    roles, permissions = await authorizer.roles_and_permissions(tenant, principal)
+    tenant = _tenant(request)
+    roles, permissions = await state.authorizer.roles_and_permissions(tenant, principal)
     return {
         "kind": principal.kind,
         "username": principal.name,
-        "tenant": tenant.code,
+        "tenant": tenant.code if tenant else None,
         "roles": sorted(roles),
         "permissions": sorted(permissions),
     }
@@ -240,8 +260,18 @@ class IdentityPlugin(InitPluginProtocol):
         app_config.route_handlers.append(
             Router(
                 "/api/v1",
-                route_handlers=[login, logout, me, create_token, list_tokens, revoke_token],
-                opt=on(ServedOn.TENANT),
+                route_handlers=[
+                    Router(
+                        "/auth",
+                        route_handlers=[login, logout, me],
+                        opt=on(ServedOn.TENANT_OR_PLATFORM),
+                    ),
+                    Router(
+                        "/",
+                        route_handlers=[create_token, list_tokens, revoke_token],
+                        opt=on(ServedOn.TENANT),
+                    ),
+                ],
                 tags=["identity"],
             )
         )

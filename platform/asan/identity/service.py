@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,9 +19,11 @@ from asan import audit
 from asan.db import utcnow
 from asan.i18n import N_
 from asan.identity.errors import AccountLockedError, NotAuthenticatedError, TooManyAttemptsError
-from asan.identity.models import ApiToken, StaffAccount
+from asan.identity.models import ApiToken, PlatformOperator, StaffAccount
 from asan.identity.passwords import hash_password_async, needs_rehash, verify_password
 from asan.identity.sessions import SessionData, SessionStore, new_token, token_digest
+
+log = structlog.get_logger(__name__)
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -35,18 +38,19 @@ class Principal:
     """Who a request acts as: a staff member, or a machine through an API token."""
 
     kind: str
-    """``staff`` or ``token``."""
+    """``staff``, ``token``, or ``operator`` (the central team, on the base domain)."""
     id: uuid.UUID
     name: str
     """The username, or the token's name."""
-    tenant_id: uuid.UUID
+    tenant_id: uuid.UUID | None
+    """None for platform operators: they belong to the platform."""
     token_role: str | None = None
     """For tokens: the one role it is scoped to."""
 
     @property
     def subject(self) -> str:
         """The policy subject: a username, or ``token:<id>``."""
-        return self.name if self.kind == "staff" else f"token:{self.id}"
+        return f"token:{self.id}" if self.kind == "token" else self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +61,28 @@ class Login:
 
 
 class IdentityService:
-    def __init__(self, session: AsyncSession, *, tenant_id: uuid.UUID, store: SessionStore) -> None:
+    """Sign-in for one realm: a tenant's staff (``tenant_id``), or platform operators (None).
+
+    Operators' accounts are read in the platform scope the caller opened;
+    there are no API tokens for them, and their sign-ins go to the log, not
+    to a tenant's audit trail.
+    """
+
+    def __init__(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID | None, store: SessionStore
+    ) -> None:
         self.session = session
         self.tenant_id = tenant_id
         self.store = store
 
     @property
     def realm(self) -> str:
-        return str(self.tenant_id)
+        return str(self.tenant_id) if self.tenant_id is not None else "platform"
 
-    async def _account(self, username: str) -> StaffAccount | None:
+    async def _account(self, username: str) -> StaffAccount | PlatformOperator | None:
+        if self.tenant_id is None:
+            query = select(PlatformOperator).where(PlatformOperator.username == username)
+            return (await self.session.scalars(query)).one_or_none()
         return (
             await self.session.scalars(
                 select(StaffAccount).where(
@@ -75,14 +91,33 @@ class IdentityService:
             )
         ).one_or_none()
 
+    @property
+    def _kind(self) -> str:
+        return "staff" if self.tenant_id is not None else "operator"
+
+    def _record(self, actor: str, action: str, **detail: str) -> None:
+        if self.tenant_id is None:
+            log.info(action, actor=actor, **detail)
+        else:
+            audit.record(
+                self.session, tenant_id=self.tenant_id, actor=actor, action=action, detail=detail
+            )
+
     async def create_account(
         self, username: str, password: str, *, display_name: str = ""
-    ) -> StaffAccount:
-        account = StaffAccount(
-            tenant_id=self.tenant_id,
-            username=username,
-            display_name=display_name,
-            password_hash=await hash_password_async(password),
+    ) -> StaffAccount | PlatformOperator:
+        password_hash = await hash_password_async(password)
+        account: StaffAccount | PlatformOperator = (
+            StaffAccount(
+                tenant_id=self.tenant_id,
+                username=username,
+                display_name=display_name,
+                password_hash=password_hash,
+            )
+            if self.tenant_id is not None
+            else PlatformOperator(
+                username=username, display_name=display_name, password_hash=password_hash
+            )
         )
         self.session.add(account)
         return account
@@ -109,31 +144,19 @@ class IdentityService:
                 account.failed_logins += 1
                 if account.failed_logins >= MAX_FAILED_LOGINS:
                     account.locked_until, account.failed_logins = now + LOCKOUT, 0
-                    audit.record(
-                        self.session,
-                        tenant_id=self.tenant_id,
-                        actor=username,
-                        action="staff.locked",
-                        detail={"client": client},
-                    )
+                    self._record(username, "staff.locked", client=client)
             raise NotAuthenticatedError(N_("wrong username or password"))
         account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
         if needs_rehash(account.password_hash):
             account.password_hash = await hash_password_async(password)
         token = new_token()
         expires_at = now + SESSION_LIFETIME
-        principal = Principal("staff", account.id, account.username, self.tenant_id)
+        principal = Principal(self._kind, account.id, account.username, self.tenant_id)
         await self.store.save(
             token,
             SessionData(str(account.id), account.username, self.realm, expires_at.timestamp()),
         )
-        audit.record(
-            self.session,
-            tenant_id=self.tenant_id,
-            actor=username,
-            action="staff.signed_in",
-            detail={"client": client},
-        )
+        self._record(username, "staff.signed_in", client=client)
         return Login(token, expires_at, principal)
 
     async def log_out(self, token: str) -> None:
@@ -143,12 +166,17 @@ class IdentityService:
         """The principal a bearer token or session cookie stands for on this tenant, if any."""
         data = await self.store.load(self.realm, token)
         if data is not None:
-            account = await self.session.get(
-                StaffAccount, (self.tenant_id, uuid.UUID(data.account_id))
+            key = uuid.UUID(data.account_id)
+            account: StaffAccount | PlatformOperator | None = (
+                await self.session.get(StaffAccount, (self.tenant_id, key))
+                if self.tenant_id is not None
+                else await self.session.get(PlatformOperator, key)
             )
             if account is None or not account.active:
                 return None
-            return Principal("staff", account.id, account.username, self.tenant_id)
+            return Principal(self._kind, account.id, account.username, self.tenant_id)
+        if self.tenant_id is None:
+            return None  # no API tokens on the platform
         row = (
             await self.session.scalars(
                 select(ApiToken).where(
