@@ -225,3 +225,49 @@ async def test_platform_operators_sign_in_on_the_base_domain_only(
         "/api/v1/auth/login", json={"username": "admin@za", "password": PASSWORD}
     )
     assert refused.status_code == 401
+
+
+async def test_unknown_and_real_usernames_lock_alike(
+    tenants: tuple[Tenant, Tenant], client: Client
+) -> None:
+    http = await client()
+    for username in ("desk@za", "ghost@za"):
+        answers = [
+            (await http.post("/api/v1/auth/login", json={"username": username, "password": "x"}))
+            for _ in range(6)
+        ]
+        assert [a.status_code for a in answers] == [401] * 5 + [423], username
+        assert answers[-1].json()["detail"] == {}
+
+
+async def test_nobody_issues_a_token_stronger_than_themselves(
+    database: Database, tenants: tuple[Tenant, Tenant], client: Client
+) -> None:
+    admin = await client()
+    await sign_in(admin, "admin@za")
+    refused = await admin.post("/api/v1/tokens", json={"name": "x", "role": "platform_operator"})
+    assert refused.status_code == 422  # not a role of any tenant
+
+    current = (await admin.get("/api/v1/policy")).json()["policy"]
+    grant = "p, kiosk_manager, za, tokens, manage\ng, desk@za, kiosk_manager, za\n"
+    assert (await admin.put("/api/v1/policy", json={"policy": current + grant})).status_code == 200
+    desk = await client(app=admin._transport.app)  # type: ignore[attr-defined]
+    await sign_in(desk, "desk@za")
+    stronger = await desk.post("/api/v1/tokens", json={"name": "y", "role": "tenant_admin"})
+    assert stronger.status_code == 403
+    same = await desk.post("/api/v1/tokens", json={"name": "z", "role": "operator"})
+    assert same.status_code == 201, same.text
+    machine = await client(app=admin._transport.app)  # type: ignore[attr-defined]
+    machine.headers["Authorization"] = f"Bearer {same.json()['token']}"
+    assert (
+        await machine.post("/api/v1/tokens", json={"name": "w", "role": "operator"})
+    ).status_code == 403
+
+
+async def test_a_username_is_never_a_role_name(
+    database: Database, tenants: tuple[Tenant, Tenant]
+) -> None:
+    from asan.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="name@place"):
+        await add_staff(database, tenants[0], "tenant_admin")

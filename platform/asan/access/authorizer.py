@@ -16,9 +16,13 @@ import structlog
 
 from asan.access.store import policy_revision, stored_policy_text
 from asan.authz import (
+    PERMISSIONS,
     PLATFORM_DOMAIN,
+    POLICY_EDIT,
+    ROLES,
     PolicyEngine,
     PolicyError,
+    Scope,
     TenantPolicy,
     platform_templates,
     read_policy,
@@ -93,6 +97,8 @@ class Authorizer:
             )
         if principal.kind == "operator" or principal.tenant_id != tenant.id:
             return False
+        if permission in PERMISSIONS and PERMISSIONS[permission].scope is Scope.PLATFORM:
+            return False  # platform permissions exist on the base domain only
         await self.policy(tenant)
         subject = principal.token_role if principal.kind == "token" else principal.subject
         if subject is None:
@@ -117,5 +123,23 @@ class Authorizer:
         )
 
     async def role_exists(self, tenant: TenantRecord, role: str) -> bool:
+        """A role of this tenant: its own, or a tenant template (never platform_operator)."""
         policy = await self.policy(tenant)
+        template = ROLES.get(role)
+        if template is not None and template.scope is Scope.PLATFORM:
+            return False
         return role in self.templates.roles or role in policy.roles
+
+    async def may_issue_token(self, tenant: TenantRecord, principal: Principal, role: str) -> bool:
+        """No one hands a machine more than they have.
+
+        A token may carry a role whose permissions the issuer holds, or any
+        tenant role when the issuer may edit the policy (who could grant
+        themselves that role anyway). Tokens never issue tokens.
+        """
+        if principal.kind != "staff":
+            return False
+        _, held = await self.roles_and_permissions(tenant, principal)
+        if POLICY_EDIT in held:
+            return True
+        return self.engine.permissions_of(role, tenant.code) <= held

@@ -29,7 +29,12 @@ from asan.config import Settings
 from asan.db import Database, PlatformScope, TenantScope
 from asan.errors import NotFoundError, ValidationError
 from asan.i18n import N_
-from asan.identity.errors import AccountLockedError, NotAuthenticatedError, TooManyAttemptsError
+from asan.identity.errors import (
+    AccountLockedError,
+    ForbiddenError,
+    NotAuthenticatedError,
+    TooManyAttemptsError,
+)
 from asan.identity.service import IdentityService, Principal
 from asan.identity.sessions import MemorySessionStore, RedisSessionStore, SessionStore
 from asan.tenancy import TenantRecord
@@ -192,6 +197,13 @@ async def create_token(
     if not await state.authorizer.role_exists(tenant, data.role):
         raise UnknownRoleError(
             N_("unknown role {role}"), detail={"parameter": "role"}, role=data.role
+        )
+    if not await state.authorizer.may_issue_token(tenant, principal, data.role):
+        raise ForbiddenError(
+            N_("{user} may not issue a token for the role {role}"),
+            detail={"role": data.role},
+            user=principal.name,
+            role=data.role,
         )
     service = IdentityService(db_session, tenant_id=tenant.id, store=state.session_store)
     token, row = await service.create_token(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan import audit
 from asan.db import utcnow
+from asan.errors import ValidationError
 from asan.i18n import N_
 from asan.identity.errors import AccountLockedError, NotAuthenticatedError, TooManyAttemptsError
 from asan.identity.models import ApiToken, PlatformOperator, StaffAccount
@@ -106,6 +107,14 @@ class IdentityService:
     async def create_account(
         self, username: str, password: str, *, display_name: str = ""
     ) -> StaffAccount | PlatformOperator:
+        """A new account. Usernames hold an ``@`` (``aliyev@az``): role names never do, so a
+        user can never be mistaken for a role by the policy engine."""
+        if "@" not in username or username.startswith("@") or username.endswith("@"):
+            raise ValidationError(
+                N_("a username looks like name@place, e.g. {example}"),
+                detail={"parameter": "username"},
+                example="aliyev@az",
+            )
         password_hash = await hash_password_async(password)
         account: StaffAccount | PlatformOperator = (
             StaffAccount(
@@ -125,27 +134,31 @@ class IdentityService:
     async def log_in(self, username: str, password: str, *, client: str) -> Login:
         """A new session for the right password; counts failures and locks after too many.
 
-        The failure count is written in the request's transaction, which the
-        API commits even though the answer is a 401 (see ``api.login``).
+        Failures are counted per (realm, username) in the session store, with
+        an atomic increment (Redis INCR when shared), for existing and unknown
+        names alike, and the password is always checked before the lock: the
+        answers and their timing do not tell which usernames exist.
         """
         attempts = await self.store.hit(f"login:{self.realm}:{client}", 60)
         if attempts > LOGIN_ATTEMPTS_PER_ADDRESS:
             raise TooManyAttemptsError(N_("too many sign-in attempts; wait a minute and try again"))
         account = await self._account(username)
         now = utcnow()
-        if account is not None and account.locked_until is not None and account.locked_until > now:
-            raise AccountLockedError(
-                N_("this account is locked after repeated failed sign-ins; try again later"),
-                detail={"locked_until": account.locked_until.isoformat()},
-            )
         valid = await verify_password(account.password_hash if account else None, password)
+        failures_key = f"failures:{self.realm}:{username}"
+        if await self.store.count(failures_key) >= MAX_FAILED_LOGINS:
+            raise AccountLockedError(
+                N_("this account is locked after repeated failed sign-ins; try again later")
+            )
         if account is None or not account.active or not valid:
+            failures = await self.store.hit(failures_key, int(LOCKOUT.total_seconds()))
             if account is not None:
                 account.failed_logins += 1
-                if account.failed_logins >= MAX_FAILED_LOGINS:
-                    account.locked_until, account.failed_logins = now + LOCKOUT, 0
+                if failures == MAX_FAILED_LOGINS:
+                    account.locked_until = now + LOCKOUT
                     self._record(username, "staff.locked", client=client)
             raise NotAuthenticatedError(N_("wrong username or password"))
+        await self.store.forget(failures_key)
         account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
         if needs_rehash(account.password_hash):
             account.password_hash = await hash_password_async(password)

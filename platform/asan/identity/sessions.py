@@ -45,11 +45,20 @@ class SessionStore(Protocol):
         """Count an event in a fixed window (rate limits); returns the count so far."""
         ...
 
+    async def count(self, key: str) -> int:
+        """The count of ``key``'s current window (0 when none)."""
+        ...
+
+    async def forget(self, key: str) -> None:
+        """End ``key``'s window (a successful sign-in clears its failures)."""
+        ...
+
 
 class MemorySessionStore:
     def __init__(self) -> None:
         self._sessions: dict[tuple[str, str], SessionData] = {}
-        self._counters: dict[str, tuple[float, int]] = {}
+        self._counters: dict[str, tuple[float, int, int]] = {}
+        """key -> (window start, count, window length)"""
 
     async def save(self, token: str, data: SessionData) -> None:
         self._sessions[(data.realm, token_digest(token))] = data
@@ -64,12 +73,17 @@ class MemorySessionStore:
         self._sessions.pop((realm, token_digest(token)), None)
 
     async def hit(self, key: str, window_seconds: int) -> int:
-        now = time.monotonic()
-        started, count = self._counters.get(key, (now, 0))
-        if now - started >= window_seconds:
-            started, count = now, 0
-        self._counters[key] = (started, count + 1)
+        count = await self.count(key)
+        started = self._counters[key][0] if count else time.monotonic()
+        self._counters[key] = (started, count + 1, window_seconds)
         return count + 1
+
+    async def count(self, key: str) -> int:
+        started, count, window = self._counters.get(key, (0.0, 0, 0))
+        return count if time.monotonic() - started < window else 0
+
+    async def forget(self, key: str) -> None:
+        self._counters.pop(key, None)
 
 
 class RedisSessionStore:
@@ -96,10 +110,20 @@ class RedisSessionStore:
 
     async def hit(self, key: str, window_seconds: int) -> int:
         name = f"asan:ratelimit:{key}"
-        count = int(await self._redis.incr(name))
-        if count == 1:
-            await self._redis.expire(name, window_seconds)
-        return count
+        # The window is made with its expiry in one command, before counting:
+        # a crash between INCR and EXPIRE would otherwise leave a key for ever.
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(name, 0, ex=window_seconds, nx=True)
+            pipe.incr(name)
+            _, count = await pipe.execute()
+        return int(count)
+
+    async def count(self, key: str) -> int:
+        value = await self._redis.get(f"asan:ratelimit:{key}")
+        return int(value) if value is not None else 0
+
+    async def forget(self, key: str) -> None:
+        await self._redis.delete(f"asan:ratelimit:{key}")
 
     async def close(self) -> None:
         await self._redis.aclose()
