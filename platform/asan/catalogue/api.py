@@ -31,7 +31,6 @@ from asan.catalogue.errors import CatalogueEntryNotFoundError
 from asan.catalogue.published import PublishedCatalogue, PublishedCatalogueCache, PublishedService
 from asan.catalogue.service import CatalogueService, merge_patch
 from asan.config import Settings
-from asan.db import on_commit
 from asan.errors import AsanError
 from asan.i18n import N_, current_locale
 from asan.identity.api import signed_in
@@ -322,17 +321,14 @@ async def _catalogue_service(
 ) -> CatalogueService:
     """The service, acting as the signed-in principal (the guard has checked the permission)."""
     principal = await signed_in(request)
+    cache: PublishedCatalogueCache = request.app.state.catalogue_cache
     return CatalogueService(
         db_session,
         tenant_id=tenant.id,
         languages=TenantLanguages(tenant.locales, tenant.currency),
         actor=principal.name,
+        on_change=lambda: cache.forget(tenant.id),
     )
-
-
-def _forget(state: State, tenant: TenantRecord) -> Any:
-    cache: PublishedCatalogueCache = state.catalogue_cache
-    return lambda: cache.forget(tenant.id)
 
 
 @post("/services", status_code=HTTP_201_CREATED, opt={"permission": "catalogue.draft"})
@@ -379,12 +375,11 @@ async def get_draft(
 async def publish_service(
     request: Request[Any, Any, Any],
     code: FromPath[str],
-    state: State,
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
     catalogue = await _catalogue_service(request, db_session, tenant)
-    service = await catalogue.publish(code, on_published=_forget(state, tenant))
+    service = await catalogue.publish(code)
     return {"code": service.code, "status": service.status, "version": service.published_version}
 
 
@@ -394,12 +389,11 @@ async def publish_service(
 async def retire_service(
     request: Request[Any, Any, Any],
     code: FromPath[str],
-    state: State,
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
     catalogue = await _catalogue_service(request, db_session, tenant)
-    service = await catalogue.retire(code, on_retired=_forget(state, tenant))
+    service = await catalogue.retire(code)
     return {"code": service.code, "status": service.status, "version": service.published_version}
 
 
@@ -420,7 +414,6 @@ async def _save_reference(
     code: str | None,
     data: dict[str, Any],
     request: Request[Any, Any, Any],
-    state: State,
     db_session: AsyncSession,
     tenant: TenantRecord,
 ) -> dict[str, Any]:
@@ -438,7 +431,6 @@ async def _save_reference(
     entry = read("", body)
     checker.raise_if_any()
     await save(entry, create=code is None)
-    on_commit_forget(db_session, state, tenant)
     return await current(entry["code"])
 
 
@@ -446,11 +438,10 @@ async def _save_reference(
 async def create_agency(
     request: Request[Any, Any, Any],
     data: JSONBody[dict[str, Any]],
-    state: State,
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    return await _save_reference("agency", None, data, request, state, db_session, tenant)
+    return await _save_reference("agency", None, data, request, db_session, tenant)
 
 
 @patch("/agencies/{code:str}", opt={"permission": "catalogue.publish"})
@@ -458,22 +449,20 @@ async def update_agency(
     request: Request[Any, Any, Any],
     code: FromPath[str],
     data: JSONBody[dict[str, Any]],
-    state: State,
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    return await _save_reference("agency", code, data, request, state, db_session, tenant)
+    return await _save_reference("agency", code, data, request, db_session, tenant)
 
 
 @post("/categories", status_code=HTTP_201_CREATED, opt={"permission": "catalogue.publish"})
 async def create_category(
     request: Request[Any, Any, Any],
     data: JSONBody[dict[str, Any]],
-    state: State,
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    return await _save_reference("category", None, data, request, state, db_session, tenant)
+    return await _save_reference("category", None, data, request, db_session, tenant)
 
 
 @patch("/categories/{code:str}", opt={"permission": "catalogue.publish"})
@@ -481,15 +470,10 @@ async def update_category(
     request: Request[Any, Any, Any],
     code: FromPath[str],
     data: JSONBody[dict[str, Any]],
-    state: State,
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    return await _save_reference("category", code, data, request, state, db_session, tenant)
-
-
-def on_commit_forget(session: AsyncSession, state: State, tenant: TenantRecord) -> None:
-    on_commit(session, _forget(state, tenant))
+    return await _save_reference("category", code, data, request, db_session, tenant)
 
 
 PUBLIC_ROUTES = [list_services, get_service, list_categories, list_agencies]

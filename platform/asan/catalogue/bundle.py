@@ -11,7 +11,7 @@ export give identical output.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -534,22 +534,29 @@ def read_catalogue_file(path: Path, **kwargs: Any) -> CatalogueFile:
     return read_catalogue(text, source=str(path), **kwargs)
 
 
+def service_texts(
+    content: Mapping[str, Any], prefix: str = ""
+) -> Iterator[tuple[str, Mapping[str, str]]]:
+    """Every translatable text of a service, with its path: the one walk over them."""
+    at = f"{prefix}." if prefix else ""
+    for key in SERVICE_TEXTS:
+        yield f"{at}{key}", content.get(key, {})
+    for index, document in enumerate(content.get("required_documents", [])):
+        yield f"{at}required_documents[{index}]", document
+    for index, form_field in enumerate(content.get("form", [])):
+        yield f"{at}form[{index}].label", form_field.get("label", {})
+        for number, option in enumerate(form_field.get("options", [])):
+            yield f"{at}form[{index}].options[{number}].label", option.get("label", {})
+
+
 def missing_texts(content: Mapping[str, Any], locales: Sequence[str]) -> list[str]:
     """Paths of texts a service lacks in any of ``locales`` (what blocks publishing)."""
-    missing: list[str] = []
-
-    def check(path: str, text: Mapping[str, str]) -> None:
-        missing.extend(f"{path}.{locale}" for locale in locales if not text.get(locale))
-
-    for key in SERVICE_TEXTS:
-        check(key, content.get(key, {}))
-    for index, document in enumerate(content.get("required_documents", [])):
-        check(f"required_documents[{index}]", document)
-    for index, form_field in enumerate(content.get("form", [])):
-        check(f"form[{index}].label", form_field.get("label", {}))
-        for number, option in enumerate(form_field.get("options", [])):
-            check(f"form[{index}].options[{number}].label", option.get("label", {}))
-    return missing
+    return [
+        f"{path}.{locale}"
+        for path, text in service_texts(content)
+        for locale in locales
+        if not text.get(locale)
+    ]
 
 
 def dump_catalogue(catalogue: CatalogueFile) -> str:

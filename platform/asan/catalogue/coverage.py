@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from asan.catalogue.bundle import SERVICE_TEXTS
+from asan.catalogue.bundle import service_texts
 from asan.catalogue.models import Agency, Category, Service, ServiceVersion
 
 
@@ -25,17 +24,6 @@ class TextCoverage:
     @property
     def share(self) -> float:
         return self.translated / self.total if self.total else 1.0
-
-
-def _texts(path: str, content: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, str]]]:
-    for key in SERVICE_TEXTS:
-        yield f"{path}.{key}", content.get(key, {})
-    for index, document in enumerate(content.get("required_documents", [])):
-        yield f"{path}.required_documents[{index}]", document
-    for index, form_field in enumerate(content.get("form", [])):
-        yield f"{path}.form[{index}].label", form_field.get("label", {})
-        for number, option in enumerate(form_field.get("options", [])):
-            yield f"{path}.form[{index}].options[{number}].label", option.get("label", {})
 
 
 async def catalogue_coverage(
@@ -69,7 +57,7 @@ async def catalogue_coverage(
         .where(Service.tenant_id == tenant_id)
     )
     for code, content in rows:
-        texts += list(_texts(f"services[{code}]", content))
+        texts += list(service_texts(content, f"services[{code}]"))
     report = []
     for locale in locales:
         gaps = [path for path, text in texts if not text.get(locale)]

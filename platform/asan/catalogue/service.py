@@ -122,7 +122,11 @@ class CatalogueService:
         tenant_id: uuid.UUID,
         languages: TenantLanguages,
         actor: str,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
+        """``on_change`` runs once a transaction that changed the catalogue has committed
+        (a process drops its cached copy there)."""
+        self.on_change = on_change
         self.session = session
         self.tenant_id = tenant_id
         self.languages = languages
@@ -231,7 +235,10 @@ class CatalogueService:
         return content_of(entry)
 
     async def _bump_revision(self) -> None:
+        """Every catalogue change passes here: the revision, and the after-commit hook."""
         await bump_counter(self.session, CatalogueRevision, self.tenant_id)
+        if self.on_change is not None:
+            on_commit(self.session, self.on_change)
 
     def _audit(self, action: str, code: str, **detail: Any) -> None:
         audit.record(
@@ -360,7 +367,7 @@ class CatalogueService:
         )
         return service
 
-    async def publish(self, code: str, on_published: Callable[[], None] | None = None) -> Service:
+    async def publish(self, code: str) -> Service:
         service = await self._service(code, for_change=True)
         draft = await self._version(service, service.draft_version)
         if draft is None:
@@ -385,11 +392,9 @@ class CatalogueService:
         service.status = ServiceStatus.PUBLISHED.value
         await self._bump_revision()
         self._audit("service.published", code, version=draft.number)
-        if on_published is not None:
-            on_commit(self.session, on_published)
         return service
 
-    async def retire(self, code: str, on_retired: Callable[[], None] | None = None) -> Service:
+    async def retire(self, code: str) -> Service:
         service = await self._service(code, for_change=True)
         if service.status == ServiceStatus.RETIRED:
             return service
@@ -402,8 +407,6 @@ class CatalogueService:
         service.status = ServiceStatus.RETIRED.value
         await self._bump_revision()
         self._audit("service.retired", code)
-        if on_retired is not None:
-            on_commit(self.session, on_retired)
         return service
 
     async def save_agency(self, entry: Mapping[str, Any], *, create: bool) -> tuple[Agency, bool]:

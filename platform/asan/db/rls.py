@@ -48,6 +48,14 @@ def _is_postgresql(op: _Operations) -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
 
+def _force_row_security(op: _Operations, table: str) -> str:
+    """ENABLE and FORCE (FORCE: the owner is filtered too); the quoted name, for the policy."""
+    quoted = _identifier(table)
+    op.execute(f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY")
+    return quoted
+
+
 def ensure_runtime_role(op: _Operations, role: str) -> None:
     """Create the runtime role if missing (NOLOGIN: operators grant it to a login user)."""
     if not _is_postgresql(op):
@@ -73,9 +81,7 @@ def enable_tenant_rls(op: _Operations, table: str) -> None:
     """ENABLE and FORCE row security (FORCE: the owner is filtered too) with the tenant policy."""
     if not _is_postgresql(op):
         return
-    quoted = _identifier(table)
-    op.execute(f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY")
+    quoted = _force_row_security(op, table)
     op.execute(
         f"CREATE POLICY {POLICY_NAME} ON {quoted} "
         f"USING {TENANT_PREDICATE} WITH CHECK {TENANT_PREDICATE}"
@@ -90,9 +96,7 @@ def enable_registry_rls(op: _Operations, table: str) -> None:
     """
     if not _is_postgresql(op):
         return
-    quoted = _identifier(table)
-    op.execute(f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY")
+    quoted = _force_row_security(op, table)
     op.execute(f"CREATE POLICY {REGISTRY_READ_POLICY} ON {quoted} FOR SELECT USING (true)")
     op.execute(
         f"CREATE POLICY {REGISTRY_WRITE_POLICY} ON {quoted} "
@@ -104,9 +108,7 @@ def enable_platform_only_rls(op: _Operations, table: str) -> None:
     """Platform secrets (operators' password hashes): no access outside the platform scope."""
     if not _is_postgresql(op):
         return
-    quoted = _identifier(table)
-    op.execute(f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY")
+    quoted = _force_row_security(op, table)
     op.execute(
         f"CREATE POLICY {PLATFORM_ONLY_POLICY} ON {quoted} "
         f"USING {PLATFORM_PREDICATE} WITH CHECK {PLATFORM_PREDICATE}"
