@@ -12,7 +12,7 @@ from importlib.metadata import EntryPoint, entry_points
 
 import structlog
 
-from asan.plugins._spec import PluginSpec
+from asan.plugins._spec import PLUGIN_API_VERSION, PluginSpec
 
 ENTRY_POINT_GROUP = "asan.plugins"
 
@@ -36,6 +36,11 @@ def _load(entry_point: EntryPoint) -> InstalledPlugin:
     spec = entry_point.load()
     if not isinstance(spec, PluginSpec):
         raise TypeError(f"entry point {entry_point.value} is not an asan.plugins.PluginSpec")
+    if spec.api_version != PLUGIN_API_VERSION:
+        raise ValueError(
+            f"plugin {spec.name!r} is written for plugin API {spec.api_version}, "
+            f"this platform has {PLUGIN_API_VERSION}"
+        )
     if spec.name != entry_point.name:
         raise ValueError(f"entry point {entry_point.name!r} declares plugin name {spec.name!r}")
     dist = entry_point.dist

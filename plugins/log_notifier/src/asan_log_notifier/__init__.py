@@ -5,21 +5,16 @@ Registered through the ``asan.plugins`` entry point like any country's plugin.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import structlog
 
-from asan.plugins import Notification, PluginKind, PluginSpec
+from asan.plugins import Notification, PluginConfig, PluginKind, PluginSpec, Setting
 
 log = structlog.get_logger("asan.notifier.log")
 
 
 class LogNotifier:
-    def __init__(self, settings: Mapping[str, Any]) -> None:
-        self.level = str(settings.get("level", "info"))
-        if self.level not in ("debug", "info", "warning"):
-            raise ValueError(f"level must be debug, info or warning, got {self.level!r}")
+    def __init__(self, config: PluginConfig) -> None:
+        self.level = str(config.settings.get("level", "info"))
 
     async def send(self, notification: Notification) -> None:
         getattr(log, self.level)(
@@ -37,4 +32,13 @@ plugin = PluginSpec(
     kind=PluginKind.NOTIFIER,
     summary="Writes messages to citizens to the log (development).",
     factory=LogNotifier,
+    settings=(
+        Setting(
+            "level",
+            "choice",
+            "the log level of each message",
+            default="info",
+            choices=("debug", "info", "warning"),
+        ),
+    ),
 )

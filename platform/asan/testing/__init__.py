@@ -1,0 +1,5 @@
+"""Test kits shipped with the platform, for plugin authors as much as for us.
+
+``asan.testing.connector_contract`` is the contract every agency connector
+must pass; the platform's own suite runs it over every installed connector.
+"""
