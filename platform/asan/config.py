@@ -41,6 +41,21 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    """How the outbox worker carries applications to agencies."""
+
+    max_attempts: int
+    """Attempts before a job is dead-lettered (a person retries it from the API or CLI)."""
+    poll_seconds: float
+    """How long an idle worker waits before looking for due jobs again."""
+    status_seconds: float
+    """How often an open application's status is asked of an agency that does not call back."""
+    in_process: bool
+    """Run the delivery loop inside ``asan serve`` (the default with SQLite, so ``make run``
+    works alone); with PostgreSQL, ``asan worker`` processes do it."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     env: Environment
     base_domain: str
@@ -63,6 +78,10 @@ class Settings:
     """How often a process checks whether its cached published catalogue is still current."""
     policy_refresh_seconds: float
     """How often a process checks whether its compiled policy of a tenant is still current."""
+    secrets_dir: Path
+    """Where ``secret:NAME/KEY`` references in plugin settings are read (a mounted
+    Kubernetes Secret)."""
+    delivery: DeliverySettings
 
     @property
     def is_production(self) -> bool:
@@ -190,6 +209,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tenant_cache_seconds = _seconds(environ, "ASAN_TENANT_CACHE_SECONDS", "5")
     catalogue_refresh_seconds = _seconds(environ, "ASAN_CATALOGUE_REFRESH_SECONDS", "1")
     policy_refresh_seconds = _seconds(environ, "ASAN_POLICY_REFRESH_SECONDS", "1")
+    attempts_text = _read(environ, "ASAN_DELIVERY_MAX_ATTEMPTS", "10") or ""
+    if not attempts_text.isdigit() or not 1 <= int(attempts_text) <= 100:
+        raise ConfigError(
+            "ASAN_DELIVERY_MAX_ATTEMPTS must be a whole number from 1 to 100, "
+            f"got {attempts_text!r}"
+        )
+    in_process = (_read(environ, "ASAN_DELIVERY_IN_PROCESS", "auto") or "").lower()
+    if in_process not in ("auto", "true", "false"):
+        raise ConfigError(
+            f"ASAN_DELIVERY_IN_PROCESS must be auto, true or false, got {in_process!r}"
+        )
+    delivery = DeliverySettings(
+        max_attempts=int(attempts_text),
+        poll_seconds=_seconds(environ, "ASAN_DELIVERY_POLL_SECONDS", "1"),
+        status_seconds=_seconds(environ, "ASAN_STATUS_POLL_SECONDS", "30"),
+        in_process=url.startswith("sqlite") if in_process == "auto" else in_process == "true",
+    )
+    secrets_dir = Path(
+        _read(environ, "ASAN_SECRETS_DIR", str(var_dir / "secrets")) or "secrets"
+    ).resolve()
 
     return Settings(
         env=env,  # type: ignore[arg-type]  # checked above
@@ -209,6 +248,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tenant_cache_seconds=tenant_cache_seconds,
         catalogue_refresh_seconds=catalogue_refresh_seconds,
         policy_refresh_seconds=policy_refresh_seconds,
+        secrets_dir=secrets_dir,
+        delivery=delivery,
         trusted_proxies=_read(environ, "ASAN_TRUSTED_PROXIES", "127.0.0.1") or "127.0.0.1",
         redis_url=_redis_url(environ),
         demo_password=_read(environ, "ASAN_DEMO_PASSWORD", "demo") or "demo",

@@ -5,6 +5,7 @@ walk ``Base.metadata``; a model that is not imported here is invisible to
 them. Add new areas' model modules to this list.
 """
 
+from asan.applications.models import Application, ApplicationAccess, ApplicationEvent, DeliveryJob
 from asan.audit.models import AuditEvent
 from asan.catalogue.models import (
     Agency,
@@ -23,9 +24,13 @@ metadata = Base.metadata
 __all__ = [
     "Agency",
     "ApiToken",
+    "Application",
+    "ApplicationAccess",
+    "ApplicationEvent",
     "AuditEvent",
     "CatalogueRevision",
     "Category",
+    "DeliveryJob",
     "PlatformOperator",
     "PolicyLine",
     "PolicyRevision",

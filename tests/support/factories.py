@@ -9,6 +9,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from asan.applications.models import (
+    Application,
+    ApplicationAccess,
+    ApplicationEvent,
+    DeliveryJob,
+)
 from asan.audit import AuditEvent
 from asan.catalogue.models import Agency, CatalogueRevision, Category, Service, ServiceVersion
 from asan.db import Base, Database, PlatformScope, utcnow
@@ -64,6 +70,26 @@ def _service_version() -> ServiceVersion:
     )
 
 
+def _application() -> Application:
+    now = utcnow()
+    return Application(
+        reference=_unique_code("REF")[:32],
+        idempotency_key=uuid.uuid4().hex,
+        request_digest="0" * 64,
+        service="factory-service",
+        service_version=1,
+        agency="factory-agency",
+        channel="online",
+        locale="en",
+        status="submitted",
+        applicant={"name": "Factory Person", "national_id": "F0000001"},
+        form={},
+        submitted_by="citizen",
+        submitted_at=now,
+        deadline_at=now + timedelta(days=10),
+    )
+
+
 TENANT_OWNED_FACTORIES: dict[type[Base], TenantOwnedFactory] = {
     AuditEvent: TenantOwnedFactory(
         build=lambda: AuditEvent(actor="factory", action="test.created", detail={"n": 1}),
@@ -108,5 +134,24 @@ TENANT_OWNED_FACTORIES: dict[type[Base], TenantOwnedFactory] = {
     ),
     CatalogueRevision: TenantOwnedFactory(
         build=lambda: CatalogueRevision(revision=1), mutation={"revision": 99}
+    ),
+    Application: TenantOwnedFactory(build=_application, mutation={"status": "issued"}),
+    ApplicationEvent: TenantOwnedFactory(
+        build=lambda: ApplicationEvent(
+            application=_application(), kind="note", actor="factory", note="n", detail={}
+        ),
+        mutation={"note": "forged"},
+    ),
+    ApplicationAccess: TenantOwnedFactory(
+        build=lambda: ApplicationAccess(
+            application=_application(), actor="factory", personal_data=True, request_id="r"
+        ),
+        mutation={"actor": "intruder"},
+    ),
+    DeliveryJob: TenantOwnedFactory(
+        build=lambda: DeliveryJob(
+            application=_application(), kind="submit", state="pending", attempts=0, payload={}
+        ),
+        mutation={"state": "done"},
     ),
 }

@@ -7,12 +7,15 @@ missing, so running ``asan demo`` again changes nothing.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan.access.store import save_policy, stored_policy_text
 from asan.authz import ROLES, Scope, platform_templates, read_policy
+from asan.catalogue.models import ServiceVersion, VersionState
 from asan.db import Database, TenantScope
 from asan.identity.models import StaffAccount
 from asan.identity.service import IdentityService
@@ -26,6 +29,18 @@ class DemoAccount:
     role: str
     tenant: str
     created: bool
+
+
+AGENCY_ROLE = "agency_officer"
+"""The demo role that works for one agency: the one with the most published services."""
+
+
+async def _busiest_agency(session: AsyncSession) -> str | None:
+    contents = await session.scalars(
+        select(ServiceVersion.content).where(ServiceVersion.state == VersionState.PUBLISHED)
+    )
+    counts = Counter(str(content["agency"]) for content in contents)
+    return min(counts, key=lambda code: (-counts[code], code)) if counts else None
 
 
 def demo_roles() -> list[str]:
@@ -48,11 +63,17 @@ async def ensure_demo_staff(
         text = await stored_policy_text(session, tenant.id) or ""
         lines = set(line.strip() for line in text.splitlines())
         added: list[str] = []
+        busiest = await _busiest_agency(session)
         for role in demo_roles():
             username = f"{role}@{tenant.code}"
             created = username not in existing
             if created:
-                await identity.create_account(username, password, display_name=f"Demo {role}")
+                await identity.create_account(
+                    username,
+                    password,
+                    display_name=f"Demo {role}",
+                    agency=busiest if role == AGENCY_ROLE else None,
+                )
             grant = f"g, {username}, {role}, {tenant.code}"
             if grant not in lines:
                 added.append(grant)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan.access.store import save_policy, stored_policy_text
 from asan.authz import platform_templates, read_policy
+from asan.catalogue.models import Agency
 from asan.db import Database, PlatformScope, TenantScope
 from asan.errors import ValidationError
 from asan.i18n import N_
@@ -50,6 +52,19 @@ async def add_platform_operator(
     return True
 
 
+async def _known_agency(session: AsyncSession, agency: str | None) -> str | None:
+    if (
+        agency is not None
+        and await session.scalar(select(Agency.id).where(Agency.code == agency)) is None
+    ):
+        raise ValidationError(
+            N_("no agency {agency!r} in the catalogue"),
+            detail={"parameter": "agency"},
+            agency=agency,
+        )
+    return agency
+
+
 class StaffExistsError(ValidationError):
     code = "staff_exists"
     status = 409
@@ -63,6 +78,7 @@ async def add_staff_member(
     roles: Sequence[str],
     *,
     actor: str,
+    agency: str | None = None,
 ) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
@@ -84,7 +100,7 @@ async def add_staff_member(
         )
         await IdentityService(
             session, tenant_id=tenant.id, store=MemorySessionStore()
-        ).create_account(username, password)
+        ).create_account(username, password, agency=await _known_agency(session, agency))
         await save_policy(
             session, tenant.id, policy, actor=actor, reason=f"staff added: {username}"
         )

@@ -17,6 +17,8 @@ from asan.api.health import HealthPlugin
 from asan.api.openapi import OpenAPIPlugin
 from asan.api.platform import PlatformApiPlugin
 from asan.api.tenant import TenantApiPlugin
+from asan.applications.api import ApplicationsApiPlugin
+from asan.applications.background import DeliveryLoopPlugin
 from asan.catalogue.api import CatalogueApiPlugin
 from asan.config import Settings, load_settings
 from asan.db import Database
@@ -26,6 +28,7 @@ from asan.i18n import LocalePlugin
 from asan.identity.api import IdentityPlugin
 from asan.logging import configure_logging
 from asan.models import metadata as _complete_metadata  # noqa: F401 - load every model
+from asan.plugins import PluginHost, discover
 from asan.tenancy import TenantRegistry
 
 log = structlog.get_logger(__name__)
@@ -50,6 +53,9 @@ class CorePlugin(InitPluginProtocol):
                     cache_seconds=self.settings.tenant_cache_seconds,
                 ),
                 "schema_heads": head_revisions(self.settings),
+                "plugin_host": PluginHost(
+                    discover(), secrets_dir=self.settings.secrets_dir, environ=None
+                ),
             }
         )
         app_config.on_startup.append(self._check_database_role)
@@ -60,7 +66,8 @@ class CorePlugin(InitPluginProtocol):
     async def _check_database_role(self) -> None:
         await check_runtime_role(self.database, production=self.settings.is_production)
 
-    async def _dispose(self) -> None:
+    async def _dispose(self, app: Litestar) -> None:
+        await app.state.plugin_host.aclose()
         if self.owns_database:
             await self.database.dispose()
 
@@ -70,8 +77,13 @@ def create_app(
     *,
     database: Database | None = None,
     plugins: Sequence[PluginProtocol] = (),
+    deliver_in_process: bool = False,
 ) -> Litestar:
-    """Build the app. Tests pass their own ``database``; extensions pass ``plugins``."""
+    """Build the app. Tests pass their own ``database``; extensions pass ``plugins``.
+
+    ``deliver_in_process`` runs the delivery worker loop in this process (see
+    ``asan.applications.background``); :func:`serving_app` decides it from settings.
+    """
     settings = settings or load_settings()
     configure_logging(settings)
     owns_database = database is None
@@ -91,6 +103,14 @@ def create_app(
             CatalogueApiPlugin(),
             IdentityPlugin(),
             AccessPlugin(),
+            ApplicationsApiPlugin(),
+            *([DeliveryLoopPlugin()] if deliver_in_process else []),
             *plugins,
         ],
     )
+
+
+def serving_app() -> Litestar:
+    """What ``asan serve`` runs: the app, with the delivery loop when settings ask for it."""
+    settings = load_settings()
+    return create_app(settings, deliver_in_process=settings.delivery.in_process)

@@ -106,6 +106,10 @@ PERMISSIONS: Mapping[str, Permission] = _index(
         Permission("applications.read", _T, "read citizens' applications"),
         Permission("applications.create", _T, "register an application for a citizen at a desk"),
         Permission("applications.decide", _T, "approve or reject an application (agency side)"),
+        Permission(
+            "applications.personal", _T, "see applicants' personal data (identity, form answers)"
+        ),
+        Permission("deliveries.retry", _T, "retry deliveries to agencies that were dead-lettered"),
         Permission("queue.read", _T, "see a centre's waiting tickets and desks"),
         Permission("queue.call", _T, "call the next ticket to a desk"),
         Permission("centre.read", _T, "see a centre's desks, opening hours and statistics"),

@@ -11,6 +11,7 @@ from asan.authz import PolicyError
 from asan.catalogue.bundle import CatalogueError
 from asan.cli import catalogue as catalogue_commands
 from asan.cli import db as db_commands
+from asan.cli import deliveries as delivery_commands
 from asan.cli import demo as demo_commands
 from asan.cli import i18n as i18n_commands
 from asan.cli import plugins as plugin_commands
@@ -18,6 +19,7 @@ from asan.cli import policy as policy_commands
 from asan.cli import serve as serve_commands
 from asan.cli import staff as staff_commands
 from asan.cli import tenant as tenant_commands
+from asan.cli import worker as worker_commands
 from asan.cli._context import CliContext
 from asan.cli._output import stderr
 from asan.errors import AsanError
@@ -45,6 +47,8 @@ cli.add_command(catalogue_commands.catalogue)
 cli.add_command(i18n_commands.i18n)
 cli.add_command(policy_commands.policy)
 cli.add_command(staff_commands.staff)
+cli.add_command(worker_commands.worker)
+cli.add_command(delivery_commands.deliveries)
 
 
 def _report(exc: AsanError, verbose: bool) -> None:

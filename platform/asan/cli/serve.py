@@ -14,7 +14,7 @@ def run_server(
 
     settings = context.settings  # fail here, with one line, before any worker starts
     uvicorn.run(
-        "asan.api:create_app",
+        "asan.api.app:serving_app",
         factory=True,
         host=host,
         port=port,

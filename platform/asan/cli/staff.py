@@ -41,8 +41,11 @@ def add_operator(context: CliContext, username: str) -> None:
 @click.argument("code")
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True, help="A role to grant; repeatable.")
+@click.option("--agency", help="The agency the member works for (agency officers see only its).")
 @click.pass_obj
-def add(context: CliContext, code: str, username: str, roles: tuple[str, ...]) -> None:
+def add(
+    context: CliContext, code: str, username: str, roles: tuple[str, ...], agency: str | None
+) -> None:
     """Add USERNAME to tenant CODE with the given roles.
 
     The password is read from ASAN_STAFF_PASSWORD when set (scripts), else
@@ -54,7 +57,10 @@ def add(context: CliContext, code: str, username: str, roles: tuple[str, ...]) -
 
     async def run(database: Database) -> None:
         tenant = await TenantRegistry(database, base_domain=context.settings.base_domain).get(code)
-        await add_staff_member(database, tenant, username, password, roles, actor=cli_actor())
+        await add_staff_member(
+            database, tenant, username, password, roles, actor=cli_actor(), agency=agency
+        )
 
     context.run_with_database(run)
-    click.echo(f"{username}: added to {code} as {', '.join(roles)}")
+    where = f" at {agency}" if agency else ""
+    click.echo(f"{username}: added to {code} as {', '.join(roles)}{where}")

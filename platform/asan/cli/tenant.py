@@ -14,6 +14,7 @@ from asan.catalogue.loading import catalogue_loader, read_bundle_catalogues
 from asan.cli._context import CliContext
 from asan.cli._output import cli_actor, print_json, progress, stdout
 from asan.db import Database, TenantScope
+from asan.plugins.loading import check_bundle_plugins
 from asan.tenancy import LoadReport, TenantRecord, TenantRegistry, TenantStatus, read_bundles
 from asan.tenancy.bundle import bundle_directories
 
@@ -104,6 +105,10 @@ def load_bundles(context: CliContext, path: Path) -> LoadReport:
     bundles = read_bundles(directories)  # raises with every problem; nothing written yet
     catalogues = read_bundle_catalogues(bundles)  # likewise
     policies = read_bundle_policies(bundles)  # likewise
+    check_bundle_plugins(
+        bundles,
+        {code: {a["code"] for a in catalogue.agencies} for code, catalogue in catalogues.items()},
+    )  # likewise
 
     async def write(database: Database) -> LoadReport:
         with progress("loading tenants", total=len(bundles)) as bar:

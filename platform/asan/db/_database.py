@@ -90,7 +90,13 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock at the start. A deferred transaction that
+        # reads and then writes must upgrade its lock, and SQLite refuses an upgrade
+        # while another connection writes ("database is locked") without waiting on
+        # busy_timeout; most of our transactions read before they write (checks
+        # first), so concurrent requests failed instead of queueing. SQLite is the
+        # embedded, single-user default: queueing writers is the right trade.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
@@ -138,7 +144,7 @@ class Database:
         if scope is None:
             raise TenantScopeError("no tenant in context: refusing to open a database session")
         if isinstance(scope, PlatformScope):
-            log.info("platform scope opened", reason=scope.reason)
+            (log.debug if scope.routine else log.info)("platform scope opened", reason=scope.reason)
         return self._sessions(info={SCOPE_KEY: scope})
 
     @asynccontextmanager

@@ -30,6 +30,9 @@ class PlatformScope:
     """Cross-tenant access. ``reason`` says why, for the log and the audit."""
 
     reason: str
+    routine: bool = False
+    """Repeated machine work (the delivery worker's claim): logged at debug, not info,
+    so that the log of cross-tenant openings stays readable."""
 
     @property
     def label(self) -> str:

@@ -28,6 +28,9 @@ class StaffAccount(TenantOwned, _AccountColumns, Base):
     __tablename__ = "staff_accounts"
     __table_args__ = (UniqueConstraint("tenant_id", "username"),)
 
+    agency: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The agency an officer works for: they see that agency's applications only."""
+
 
 class PlatformOperator(_AccountColumns, Base):
     __tablename__ = "platform_operators"

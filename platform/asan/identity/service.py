@@ -47,11 +47,17 @@ class Principal:
     """None for platform operators: they belong to the platform."""
     token_role: str | None = None
     """For tokens: the one role it is scoped to."""
+    agency: str | None = None
+    """Staff of one agency (its officers) see that agency's applications and nothing else."""
 
     @property
     def subject(self) -> str:
         """The policy subject: a username, or ``token:<id>``."""
         return f"token:{self.id}" if self.kind == "token" else self.name
+
+
+def _agency(account: StaffAccount | PlatformOperator) -> str | None:
+    return account.agency if isinstance(account, StaffAccount) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +111,7 @@ class IdentityService:
             )
 
     async def create_account(
-        self, username: str, password: str, *, display_name: str = ""
+        self, username: str, password: str, *, display_name: str = "", agency: str | None = None
     ) -> StaffAccount | PlatformOperator:
         """A new account. Usernames hold an ``@`` (``aliyev@az``): role names never do, so a
         user can never be mistaken for a role by the policy engine."""
@@ -122,6 +128,7 @@ class IdentityService:
                 username=username,
                 display_name=display_name,
                 password_hash=password_hash,
+                agency=agency,
             )
             if self.tenant_id is not None
             else PlatformOperator(
@@ -164,7 +171,9 @@ class IdentityService:
             account.password_hash = await hash_password_async(password)
         token = new_token()
         expires_at = now + SESSION_LIFETIME
-        principal = Principal(self._kind, account.id, account.username, self.tenant_id)
+        principal = Principal(
+            self._kind, account.id, account.username, self.tenant_id, agency=_agency(account)
+        )
         await self.store.save(
             token,
             SessionData(str(account.id), account.username, self.realm, expires_at.timestamp()),
@@ -187,7 +196,9 @@ class IdentityService:
             )
             if account is None or not account.active:
                 return None
-            return Principal(self._kind, account.id, account.username, self.tenant_id)
+            return Principal(
+                self._kind, account.id, account.username, self.tenant_id, agency=_agency(account)
+            )
         if self.tenant_id is None:
             return None  # no API tokens on the platform
         row = (
