@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 from sqlalchemy.engine import make_url
 
@@ -13,7 +15,9 @@ from asan.cli.serve import run_server
 from asan.cli.tenant import load_bundles
 from asan.db import Database, migrate
 from asan.errors import ConfigError
-from asan.tenancy import TenantRegistry
+from asan.plugins import discover
+from asan.plugins.stand_ins import make_missing_secrets, start_stand_ins
+from asan.tenancy import TenantRecord, TenantRegistry
 
 
 def _demo_staff(context: CliContext, codes: list[str]) -> list[DemoAccount]:
@@ -30,6 +34,13 @@ def _demo_staff(context: CliContext, codes: list[str]) -> list[DemoAccount]:
                 actor=cli_actor(),
             )
         return accounts
+
+    return context.run_with_database(run)
+
+
+def _tenants(context: CliContext) -> list[TenantRecord]:
+    async def run(database: Database) -> list[TenantRecord]:
+        return await TenantRegistry(database, base_domain=context.settings.base_domain).list()
 
     return context.run_with_database(run)
 
@@ -95,5 +106,13 @@ def demo(
         "asan demo --accounts lists them",
         err=True,
     )
-    if serve:
+    if not serve:
+        return
+    tenants = _tenants(context)
+    catalogue = discover()
+    for path in make_missing_secrets(tenants, catalogue, settings.secrets_dir):
+        click.echo(f"demo secret written: {path}", err=True)
+    with contextlib.ExitStack() as stack:
+        for line in start_stand_ins(stack, tenants, catalogue, settings.secrets_dir):
+            click.echo(f"agency {line}", err=True)
         run_server(context, host=host, port=port, workers=1, reload=reload)

@@ -180,8 +180,22 @@ class PluginHost:
         return plugins
 
     def problems(self, tenant: str, raw: Mapping[str, Any]) -> list[str]:
-        """What keeps this tenant's plugins from starting (empty: all good); never raises."""
-        _, problems = read_tenant_plugins(raw, self.catalogue)
+        """What keeps this tenant's plugins from starting (empty: all good); never raises.
+
+        Settings are checked, and every secret they refer to is looked up (not kept).
+        """
+        plugins, problems = read_tenant_plugins(raw, self.catalogue)
+        slots = [(f"plugins.connectors.{agency}", c) for agency, c in plugins.connectors.items()]
+        if plugins.notifier:
+            slots.append(("plugins.notifier", plugins.notifier))
+        for path, choice in slots:
+            spec = self.catalogue.installed[choice.plugin].spec
+            try:
+                resolve_settings(
+                    spec.settings, choice.values, secrets_dir=self.secrets_dir, environ=self.environ
+                )
+            except SecretUnavailableError as exc:
+                problems.append(SettingsProblem(path, f"{choice.plugin}: {exc}"))
         return [f"tenant {tenant}: {problem}" for problem in problems]
 
     def _build(self, tenant: str, agency: str | None, choice: PluginChoice) -> object:
