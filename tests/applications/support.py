@@ -19,6 +19,7 @@ from asan.plugins import (
     FinalError,
     HealthReport,
     InstalledPlugin,
+    Notification,
     PluginCatalogue,
     PluginConfig,
     PluginHost,
@@ -100,9 +101,31 @@ MEMORY_PLUGIN = PluginSpec(
 )
 
 
+SENT: list[Notification] = []
+
+
+class MemoryNotifier:
+    def __init__(self, config: PluginConfig) -> None:
+        self.config = config
+
+    async def send(self, notification: Notification) -> None:
+        SENT.append(notification)
+
+
+MEMORY_NOTIFIER = PluginSpec(
+    name="memory_notifier",
+    kind=PluginKind.NOTIFIER,
+    summary="keeps notifications in a list, for tests",
+    factory=MemoryNotifier,
+)
+
+
 def test_catalogue() -> PluginCatalogue:
     return PluginCatalogue(
-        installed={"memory_agency": InstalledPlugin(MEMORY_PLUGIN, "tests", "0")}
+        installed={
+            "memory_agency": InstalledPlugin(MEMORY_PLUGIN, "tests", "0"),
+            "memory_notifier": InstalledPlugin(MEMORY_NOTIFIER, "tests", "0"),
+        }
     )
 
 
@@ -111,7 +134,10 @@ def host(tmp: Path | None = None) -> PluginHost:
 
 
 def memory_settings(agency_id: str) -> dict[str, Any]:
-    return {"connectors": {"*": {"plugin": "memory_agency", "agency_id": agency_id}}}
+    return {
+        "connectors": {"*": {"plugin": "memory_agency", "agency_id": agency_id}},
+        "notifier": {"plugin": "memory_notifier"},
+    }
 
 
 async def set_plugins(database: Database, tenant: Tenant, raw: Mapping[str, Any]) -> None:

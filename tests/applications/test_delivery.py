@@ -14,6 +14,7 @@ from asan.config import Settings
 from asan.db import Database, TenantScope, utcnow
 from asan.plugins import AgencyStatus
 from tests.applications.support import (
+    SENT,
     World,
     body,
     make_world,
@@ -208,3 +209,61 @@ async def test_agency_jobs_never_cross_tenants(
     (key_two,) = second.agency.by_key
     assert key_one.startswith(f"{first.tenant.code}:")
     assert key_two.startswith(f"{second.tenant.code}:")
+
+
+async def test_the_applicant_hears_of_the_decision_in_their_language(
+    database: Database, settings: Settings, client_for: Clients
+) -> None:
+    world = await make_world(database)
+    client = client_for(f"{world.tenant.code}.localhost")
+    response = await client.post(
+        "/api/v1/applications?lang=fr",
+        json=body(),
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    created = response.json()
+    delivery = worker(database, settings)
+    await delivery.run_once()
+    world.agency.statuses["MEM-1"] = AgencyStatus.READY
+    await make_due(database, world)
+    await delivery.run_once()  # the poll: ready, and a notify job
+    await make_due(database, world)
+    SENT.clear()
+    await delivery.run_once()  # the notify job (and the poll again)
+    (sent,) = [n for n in SENT if created["reference"] in n.subject]
+    assert sent.recipient == "leyla@example.org"
+    assert sent.locale == "fr"
+    assert sent.subject == f"Votre demande {created['reference']} est prête"
+    assert "Acte de naissance" in sent.body
+
+
+async def test_staff_work_queues_follow_role_and_agency(
+    database: Database, settings: Settings, client_for: Clients
+) -> None:
+    world = await make_world(database)
+    code = world.tenant.code
+    first = await submit(client_for(f"{code}.localhost"))
+    second = await submit(client_for(f"{code}.localhost"))
+    await worker(database, settings).run_once()  # both forwarded
+    async with database.transaction(TenantScope(world.tenant.id, code)) as session:
+        await session.execute(
+            update(Application)
+            .where(Application.id == uuid.UUID(second["id"]))
+            .values(status="ready")
+        )
+        from asan.identity.models import StaffAccount
+
+        await session.execute(
+            update(StaffAccount)
+            .where(StaffAccount.username == f"agency_officer@{code}")
+            .values(agency="civil-registry")
+        )
+    officer = client_for(f"{code}.localhost")
+    await sign_in(officer, f"agency_officer@{code}")
+    desk = client_for(f"{code}.localhost")
+    await sign_in(desk, f"operator@{code}")
+    officer_queue = (await officer.get("/api/v1/work-queue")).json()
+    desk_queue = (await desk.get("/api/v1/work-queue")).json()
+    assert officer_queue["agency"] == "civil-registry"
+    assert [item["id"] for item in officer_queue["items"]] == [first["id"]]
+    assert [item["id"] for item in desk_queue["items"]] == [second["id"]]
