@@ -155,15 +155,36 @@ class World:
     agency: MemoryAgency
 
 
-async def make_world(database: Database, *, code: str | None = None, **service: Any) -> World:
-    """A tenant (en, fr) with one published online service, staff for every role, and an
-    in-memory agency behind all its agencies."""
+async def published_tenant(database: Database, code: str | None = None, **service: Any) -> Tenant:
+    """A tenant (en, fr) with one published online service of the ``civil-registry``."""
     tenant = await create_tenant(database, code)
     await seed(database, tenant)
     async with database.transaction(TenantScope(tenant.id, tenant.code)) as session:
         catalogue = catalogue_for(tenant, session)
         await catalogue.create_service(service_entry(**service))
         await catalogue.publish(SERVICE)
+    return tenant
+
+
+async def webhook_tenant(
+    database: Database, base_url: str, secret_variable: str, code: str | None = None
+) -> Tenant:
+    """A published tenant whose agencies are reached by ``rest_webhook`` at ``base_url``."""
+    tenant = await published_tenant(database, code)
+    connector = {
+        "plugin": "rest_webhook",
+        "base_url": base_url,
+        "shared_secret": f"env:{secret_variable}",
+        "timeout_seconds": 2,
+    }
+    await set_plugins(database, tenant, {"connectors": {"*": connector}})
+    return tenant
+
+
+async def make_world(database: Database, *, code: str | None = None, **service: Any) -> World:
+    """A published tenant with staff for every role and an in-memory agency behind all
+    its agencies."""
+    tenant = await published_tenant(database, code, **service)
     agency_id = uuid.uuid4().hex
     await set_plugins(database, tenant, memory_settings(agency_id))
     for role in ("operator", "agency_officer", "auditor", "tenant_admin"):

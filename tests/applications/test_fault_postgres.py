@@ -28,10 +28,8 @@ from asan.api.app import create_app
 from asan.applications.models import Application, DeliveryJob
 from asan.db import Database, PlatformScope, TenantScope, migrate
 from asan_rest_webhook.fake_agency import FakeAgency
-from tests.applications.support import body, set_plugins
-from tests.catalogue.support import catalogue_for, seed, service_entry
+from tests.applications.support import body, webhook_tenant
 from tests.support.databases import ScratchDatabase
-from tests.support.factories import create_tenant
 
 pytestmark = pytest.mark.postgres_only
 
@@ -86,26 +84,7 @@ async def test_a_thousand_applications_survive_a_killed_worker_and_an_agency_out
     agency = FakeAgency().start()
     workers: list[subprocess.Popen[bytes]] = []
     try:
-        tenant = await create_tenant(database, locales=("en", "fr"))
-        await seed(database, tenant)
-        async with database.transaction(TenantScope(tenant.id, tenant.code)) as session:
-            catalogue = catalogue_for(tenant, session)
-            await catalogue.create_service(service_entry())
-            await catalogue.publish("birth-certificate")
-        await set_plugins(
-            database,
-            tenant,
-            {
-                "connectors": {
-                    "*": {
-                        "plugin": "rest_webhook",
-                        "base_url": agency.url,
-                        "shared_secret": f"env:{SECRET_VARIABLE}",
-                        "timeout_seconds": 2,
-                    }
-                }
-            },
-        )
+        tenant = await webhook_tenant(database, agency.url, SECRET_VARIABLE)
         environ = {
             **os.environ,
             "ASAN_ENV": "dev",

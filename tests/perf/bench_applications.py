@@ -36,13 +36,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from asan.api import create_app
 from asan.applications.delivery import _submission
 from asan.applications.models import Application, DeliveryJob
-from asan.db import Database, PlatformScope, TenantScope, migrate
+from asan.db import Database, PlatformScope, migrate
 from asan.logging import configure_logging
 from asan.plugins import PluginConfig, discover
 from asan.tenancy import TenantRecord, TenantRegistry
 from asan_rest_webhook.fake_agency import FakeAgency
-from tests.applications.support import body, set_plugins
-from tests.catalogue.support import catalogue_for, seed, service_entry
+from tests.applications.support import body, webhook_tenant
 from tests.perf.bench_tenant_request import p
 from tests.support.databases import (
     ScratchDatabase,
@@ -50,7 +49,6 @@ from tests.support.databases import (
     drop_database,
     postgres_admin_url,
 )
-from tests.support.factories import create_tenant
 
 APPLICATIONS = 1000
 CONCURRENCY = 8
@@ -113,25 +111,7 @@ async def world(
     configure_logging(settings)
     await asyncio.to_thread(migrate.upgrade, settings)
     database = Database.from_url(scratch.runtime_url, pool_size=CONCURRENCY)
-    tenant = await create_tenant(database, "bench", locales=("en", "fr"))
-    await seed(database, tenant)
-    async with database.transaction(TenantScope(tenant.id, tenant.code)) as session:
-        catalogue = catalogue_for(tenant, session)
-        await catalogue.create_service(service_entry())
-        await catalogue.publish("birth-certificate")
-    await set_plugins(
-        database,
-        tenant,
-        {
-            "connectors": {
-                "*": {
-                    "plugin": "rest_webhook",
-                    "base_url": agency.url,
-                    "shared_secret": f"env:{SECRET_VARIABLE}",
-                }
-            }
-        },
-    )
+    await webhook_tenant(database, agency.url, SECRET_VARIABLE, code="bench")
     owner = create_async_engine(scratch.owner_url)
     async with owner.begin() as connection:
         await connection.execute(

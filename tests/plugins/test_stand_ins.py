@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
+import structlog
 
 from asan.plugins import (
     AgencyConnector,
@@ -25,6 +26,14 @@ from asan.plugins import (
     discover,
 )
 from asan.testing.connector_contract import sample_submission
+from asan.testing.stand_ins import (
+    IN_PROGRESS_NOTE,
+    READY_NOTE,
+    REJECTED_NOTE,
+    DemoTimeline,
+    StatusWords,
+    loopback_address,
+)
 from asan_rest_webhook.stand_in import stand_in as rest_webhook_stand_in
 from asan_xroad.stand_in import stand_in as xroad_stand_in
 
@@ -304,3 +313,81 @@ def server_threads() -> set[threading.Thread]:
         for thread in threading.enumerate()
         if thread.name.startswith("fake-") or "process_request_thread" in thread.name
     }
+
+
+# The shared rules of the platform's kit, directly: what every plugin's stand-in relies on.
+
+WORDS = StatusWords("new", "busy", "done", "refused")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://localhost/", ("127.0.0.1", 80, "")),
+        ("http://127.5.6.7:8701/asan/", ("127.5.6.7", 8701, "/asan")),
+        ("http://[::1]:8702/a/b", ("::1", 8702, "/a/b")),
+    ],
+)
+def test_loopback_address_gives_where_to_listen(url: str, expected: tuple[str, int, str]) -> None:
+    assert loopback_address(url, setting="base_url") == expected
+
+
+def test_loopback_address_names_the_setting_and_what_the_stand_in_fakes() -> None:
+    with pytest.raises(ValueError, match=r"^url: '10\.0\.0\.1' is not .* for the gateway$"):
+        loopback_address("http://10.0.0.1:80", setting="url", posing_as="the gateway")
+    with pytest.raises(ValueError, match=r"^url: .* plain http://, not https://$"):
+        loopback_address("https://localhost", setting="url")
+
+
+def document(name: object = "Rita Demo") -> dict[str, Any]:
+    return {
+        "tenant": "demo",
+        "agency": "tax-service",
+        "reference": "REF-1",
+        "idempotency_key": "key-1",
+        "applicant": {"name": name, "national_id": "AZ1234567"},
+    }
+
+
+def test_the_timeline_moves_on_in_the_plugins_words_at_its_delays() -> None:
+    timeline = DemoTimeline(WORDS, in_progress_after=1.0, ready_after=3.0)
+    assert timeline("new", document(), 0.99) is None
+    assert timeline("new", document(), 1.0) == ("busy", IN_PROGRESS_NOTE)
+    assert timeline("busy", document(), 2.0) == ("busy", IN_PROGRESS_NOTE)
+    assert timeline("new", document(), 3.0) == ("done", READY_NOTE)
+    assert timeline("busy", document(), 99.0) == ("done", READY_NOTE)
+    for settled in ("done", "refused", "cancelled", "something set by hand"):
+        assert timeline(settled, document(), 99.0) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [
+        ("Rita REJECTED-Demo", True),
+        ("rEjEcT", True),
+        ("Rita Demo", False),
+        (None, False),
+        (7, False),
+    ],
+)
+def test_the_timeline_refuses_whom_the_name_asks_for_only(name: object, refused: bool) -> None:
+    expected = ("refused", REJECTED_NOTE) if refused else ("done", READY_NOTE)
+    assert DemoTimeline(WORDS)("new", document(name), 40.0) == expected
+
+
+def test_the_timeline_logs_a_move_with_references_only() -> None:
+    timeline = DemoTimeline(WORDS)
+    with structlog.testing.capture_logs() as logs:
+        timeline("new", document("Rita Reject"), 40.0)
+        timeline("busy", document(), 20.0)  # no move: nothing to say
+    assert logs == [
+        {
+            "event": "stand-in agency moved an application on",
+            "log_level": "info",
+            "tenant": "demo",
+            "agency": "tax-service",
+            "reference": "REF-1",
+            "idempotency_key": "key-1",
+            "agency_status": "refused",
+        }
+    ]

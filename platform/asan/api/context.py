@@ -37,7 +37,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan.api.hosts import HOST_OPT, ServedOn
-from asan.db import Database, TenantScope, use_scope
+from asan.db import Database, TenantScope, mostly_reading, use_scope
 from asan.errors import AsanError, TenantNotFoundError, TenantSuspendedError, WrongHostError
 from asan.i18n import N_, current_locale, gettext, language_tag, locale_is_set
 from asan.tenancy import TenantRecord, TenantRegistry
@@ -48,6 +48,7 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _SESSION_KEY = "asan_db_session"
 _TENANT_KEY = "asan_tenant"
 _REQUEST_ID_KEY = "asan_request_id"
+_READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 log = structlog.get_logger(__name__)
 
@@ -96,6 +97,8 @@ class RequestContextMiddleware:
             stack.enter_context(
                 structlog.contextvars.bound_contextvars(request_id=request_id_of(scope), tenant="-")
             )
+            if scope.get("method") in _READING_METHODS:
+                stack.enter_context(mostly_reading())
             try:
                 tenant = await self._resolve(scope)
                 if tenant is not None:

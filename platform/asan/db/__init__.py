@@ -15,7 +15,7 @@ from asan.db._base import (
     json_column_type,
     utcnow,
 )
-from asan.db._database import Database, bump_counter, on_commit
+from asan.db._database import Database, bump_counter, mostly_reading, on_commit
 from asan.db._scope import (
     PlatformScope,
     RegistryScope,
@@ -38,6 +38,7 @@ __all__ = [
     "bump_counter",
     "current_scope",
     "json_column_type",
+    "mostly_reading",
     "on_commit",
     "use_scope",
     "utcnow",

@@ -8,8 +8,9 @@ goes through :meth:`Database.transaction`; API requests get their session from
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
@@ -72,6 +73,28 @@ async def bump_counter(session: AsyncSession, model: Any, tenant_id: Any) -> Non
     await session.execute(statement)
 
 
+_reading: ContextVar[bool] = ContextVar("asan_sqlite_reading", default=False)
+
+
+@contextmanager
+def mostly_reading() -> Iterator[None]:
+    """Transactions begun inside mostly read (SQLite: ``BEGIN`` instead of ``BEGIN IMMEDIATE``).
+
+    SQLite lets one connection write at a time. A transaction that reads and
+    then writes must upgrade its lock, and SQLite refuses the upgrade at once
+    ("database is locked", busy_timeout does not help) when another connection
+    wrote since the read began; our writes check before they write, so by
+    default transactions take the write lock when they begin and queue behind
+    each other. Reads (GET requests, host resolution) begin deferred so they
+    never wait on writers nor hold writers up (WAL). PostgreSQL ignores this.
+    """
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
 def _make_sqlite_transactional(engine: AsyncEngine) -> None:
     """Let SQLite honour BEGIN/SAVEPOINT the way PostgreSQL does.
 
@@ -90,13 +113,7 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE: take the write lock at the start. A deferred transaction that
-        # reads and then writes must upgrade its lock, and SQLite refuses an upgrade
-        # while another connection writes ("database is locked") without waiting on
-        # busy_timeout; most of our transactions read before they write (checks
-        # first), so concurrent requests failed instead of queueing. SQLite is the
-        # embedded, single-user default: queueing writers is the right trade.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _reading.get() else "BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:

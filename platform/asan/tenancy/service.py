@@ -22,7 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan import audit
-from asan.db import Database, PlatformScope, RegistryScope
+from asan.db import Database, PlatformScope, RegistryScope, mostly_reading
 from asan.errors import TenantNotFoundError
 from asan.i18n import N_
 from asan.tenancy.bundle import BUNDLE_FILE, BundleError, BundleProblem, TenantBundle
@@ -121,9 +121,10 @@ class TenantRegistry:
             condition = Tenant.id.in_(
                 select(TenantHostname.tenant_id).where(TenantHostname.hostname == host)
             )
-        async with self.database.transaction(RegistryScope()) as session:
-            tenant = (await session.scalars(select(Tenant).where(condition))).one_or_none()
-            return TenantRecord.of(tenant) if tenant is not None else None
+        with mostly_reading():
+            async with self.database.transaction(RegistryScope()) as session:
+                tenant = (await session.scalars(select(Tenant).where(condition))).one_or_none()
+                return TenantRecord.of(tenant) if tenant is not None else None
 
     def forget_cached_hosts(self) -> None:
         self._generation += 1
