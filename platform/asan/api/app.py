@@ -14,6 +14,7 @@ from asan.access.api import AccessPlugin
 from asan.api.context import RequestContextPlugin
 from asan.api.errors import ErrorsPlugin
 from asan.api.health import HealthPlugin
+from asan.api.metrics import MetricsPlugin
 from asan.api.openapi import OpenAPIPlugin
 from asan.api.platform import PlatformApiPlugin
 from asan.api.tenant import TenantApiPlugin
@@ -97,6 +98,7 @@ def create_app(
             LocalePlugin(),
             ErrorsPlugin(),
             HealthPlugin(),
+            MetricsPlugin(),
             OpenAPIPlugin(),
             TenantApiPlugin(),
             PlatformApiPlugin(),

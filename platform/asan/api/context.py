@@ -37,6 +37,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan.api.hosts import HOST_OPT, ServedOn
+from asan.api.metrics import Metrics
 from asan.db import Database, TenantScope, mostly_reading, use_scope
 from asan.errors import AsanError, TenantNotFoundError, TenantSuspendedError, WrongHostError
 from asan.i18n import N_, current_locale, gettext, language_tag, locale_is_set
@@ -87,6 +88,7 @@ class RequestContextMiddleware:
             return
         started = time.perf_counter()
         status: list[int] = []
+        label = "-"
 
         async def send_noting_status(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -102,6 +104,7 @@ class RequestContextMiddleware:
             try:
                 tenant = await self._resolve(scope)
                 if tenant is not None:
+                    label = tenant.code
                     scope["state"][_TENANT_KEY] = tenant
                     stack.enter_context(use_scope(TenantScope(tenant.id, tenant.code)))
                     stack.enter_context(structlog.contextvars.bound_contextvars(tenant=tenant.code))
@@ -110,13 +113,23 @@ class RequestContextMiddleware:
                 status.append(exc.status)
                 raise
             finally:
+                elapsed = time.perf_counter() - started
                 log.info(
                     "request",
                     method=scope.get("method"),
                     path=scope["path"],
                     status=status[0] if status else None,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    duration_ms=round(elapsed * 1000, 2),
                 )
+                metrics: Metrics | None = Litestar.from_scope(scope).state.get("metrics")
+                if metrics is not None:
+                    metrics.observe(
+                        label,
+                        str(scope.get("path_template", "?")),
+                        str(scope.get("method", "?")),
+                        status[0] if status else 500,
+                        elapsed,
+                    )
 
     async def _resolve(self, scope: Scope) -> TenantRecord | None:
         served_on = scope["route_handler"].opt.get(HOST_OPT)
