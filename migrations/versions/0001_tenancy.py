@@ -25,6 +25,8 @@ revision: str = "0001_tenancy"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+RELEASE = "0.1.0"
+"""The platform release that ships this revision (expand / contract: asan.db.migration_rules)."""
 
 DML = "SELECT, INSERT, UPDATE, DELETE"
 

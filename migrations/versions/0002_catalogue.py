@@ -21,6 +21,8 @@ revision: str = "0002_catalogue"
 down_revision: str | None = "0001_tenancy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+RELEASE = "0.1.0"
+"""The platform release that ships this revision (expand / contract: asan.db.migration_rules)."""
 
 DML = "SELECT, INSERT, UPDATE, DELETE"
 TABLES = ("agencies", "categories", "services", "service_versions", "catalogue_revisions")

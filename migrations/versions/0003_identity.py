@@ -27,6 +27,8 @@ revision: str = "0003_identity"
 down_revision: str | None = "0002_catalogue"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+RELEASE = "0.1.0"
+"""The platform release that ships this revision (expand / contract: asan.db.migration_rules)."""
 
 DML = "SELECT, INSERT, UPDATE, DELETE"
 TENANT_TABLES = ("staff_accounts", "api_tokens", "policy_lines", "policy_revisions")

@@ -24,6 +24,8 @@ revision: str = "0004_applications"
 down_revision: str | None = "0003_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+RELEASE = "0.1.0"
+"""The platform release that ships this revision (expand / contract: asan.db.migration_rules)."""
 
 DML = "SELECT, INSERT, UPDATE, DELETE"
 TABLES = ("applications", "application_events", "application_access", "delivery_jobs")
