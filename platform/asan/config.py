@@ -209,7 +209,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tenant_cache_seconds = _seconds(environ, "ASAN_TENANT_CACHE_SECONDS", "5")
     catalogue_refresh_seconds = _seconds(environ, "ASAN_CATALOGUE_REFRESH_SECONDS", "1")
     policy_refresh_seconds = _seconds(environ, "ASAN_POLICY_REFRESH_SECONDS", "1")
-    attempts_text = _read(environ, "ASAN_DELIVERY_MAX_ATTEMPTS", "10") or ""
+    attempts_text = _read(environ, "ASAN_DELIVERY_MAX_ATTEMPTS", "20") or ""
     if not attempts_text.isdigit() or not 1 <= int(attempts_text) <= 100:
         raise ConfigError(
             "ASAN_DELIVERY_MAX_ATTEMPTS must be a whole number from 1 to 100, "

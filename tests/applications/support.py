@@ -14,6 +14,7 @@ from sqlalchemy import update
 from asan.applications.delivery import DeliveryWorker
 from asan.config import Settings
 from asan.db import Database, PlatformScope, TenantScope
+from asan.identity.models import StaffAccount
 from asan.plugins import (
     AgencyStatus,
     FinalError,
@@ -189,6 +190,12 @@ async def make_world(database: Database, *, code: str | None = None, **service: 
     await set_plugins(database, tenant, memory_settings(agency_id))
     for role in ("operator", "agency_officer", "auditor", "tenant_admin"):
         await add_staff(database, tenant, f"{role}@{tenant.code}", role)
+    async with database.transaction(TenantScope(tenant.id, tenant.code)) as session:
+        await session.execute(
+            update(StaffAccount)
+            .where(StaffAccount.username == f"agency_officer@{tenant.code}")
+            .values(agency=AGENCY)
+        )
     return World(tenant, AGENCIES.setdefault(agency_id, MemoryAgency()))
 
 

@@ -308,3 +308,52 @@ async def test_applications_of_one_tenant_are_invisible_on_another(
     other = await submit(client_for(host(second)), idem=used)
     assert other.status_code == 201
     assert other.json()["id"] != created["id"]
+
+
+async def test_a_decider_without_an_agency_sees_nothing(
+    world: World, client_for: Clients, database: Database
+) -> None:
+    code = world.tenant.code
+    from asan.identity.models import StaffAccount
+
+    async with database.transaction(TenantScope(world.tenant.id, code)) as session:
+        await session.execute(
+            update(StaffAccount)
+            .where(StaffAccount.username == f"agency_officer@{code}")
+            .values(agency=None)
+        )
+    created = (await submit(client_for(host(world)))).json()
+    officer = client_for(host(world))
+    await sign_in(officer, f"agency_officer@{code}")
+    assert (await officer.get(f"/api/v1/applications/{created['id']}")).status_code == 404
+    assert (await officer.get("/api/v1/applications")).json()["total"] == 0
+    assert (await officer.get("/api/v1/work-queue")).json()["total"] == 0
+
+
+async def test_a_malformed_secret_is_just_wrong(world: World, client_for: Clients) -> None:
+    client = client_for(host(world))
+    created = (await submit(client)).json()
+    for secret in ("é".encode("latin-1"), b"x" * 500, created["secret"].lower().encode()):
+        response = await client.get(
+            f"/api/v1/applications/{created['reference']}",
+            headers={"X-Application-Secret": secret},  # type: ignore[dict-item]
+        )
+        assert response.status_code == 404, secret
+    missing = await client.get(
+        "/api/v1/applications/ZZ-00000-00000",
+        headers={"X-Application-Secret": "é".encode("latin-1")},  # type: ignore[dict-item]
+    )
+    assert missing.status_code == 404
+
+
+async def test_leaving_out_the_default_channel_is_the_same_request(
+    world: World, client_for: Clients
+) -> None:
+    client = client_for(host(world))
+    idem = key()
+    implicit = body()
+    del implicit["channel"]
+    first = await submit(client, implicit, idem=idem)
+    second = await submit(client, body(channel="online"), idem=idem)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["id"] == second.json()["id"]

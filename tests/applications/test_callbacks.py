@@ -140,3 +140,16 @@ async def test_the_connectors_page_shows_secrets_only_as_set(
     assert SECRET_VARIABLE not in str(shown)
     citizen = client_for(f"{world.tenant.code}.localhost")
     assert (await citizen.get("/api/v1/connectors")).status_code == 401
+
+
+async def test_a_callback_for_an_unknown_agency_builds_nothing(
+    world: World, agency: FakeAgency, client_for: Clients, app: Litestar
+) -> None:
+    client = client_for(f"{world.tenant.code}.localhost")
+    for number in range(5):
+        headers, content = agency.signed_callback(f"junk-{number}", "AG-1", status="ready")
+        answer = await client.post(
+            f"/api/v1/connectors/junk-{number}/callback", headers=headers, content=content
+        )
+        assert answer.status_code == 404
+    assert app.state.plugin_host._built == {}

@@ -34,7 +34,9 @@ async def test_the_in_process_loop_delivers_while_the_app_serves(
     await asyncio.to_thread(migrate.upgrade, settings)
     database = Database.from_url(fresh_database.runtime_url, pool_size=4)
     world = await make_world(database)
-    app = create_app(settings, database=database, deliver_in_process=True)
+    # The app opens its own engine: the test client serves it from another event loop,
+    # and asyncpg connections belong to the loop that made them.
+    app = create_app(settings, deliver_in_process=True)
     app.state.plugin_host = host()
     async with AsyncTestClient(app, base_url=f"http://{world.tenant.code}.localhost") as client:
         created = await client.post(

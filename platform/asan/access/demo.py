@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from asan.access.staff import AGENCY_ROLE
 from asan.access.store import save_policy, stored_policy_text
 from asan.authz import ROLES, Scope, platform_templates, read_policy
 from asan.catalogue.models import ServiceVersion, VersionState
@@ -29,10 +30,6 @@ class DemoAccount:
     role: str
     tenant: str
     created: bool
-
-
-AGENCY_ROLE = "agency_officer"
-"""The demo role that works for one agency: the one with the most published services."""
 
 
 async def _busiest_agency(session: AsyncSession) -> str | None:

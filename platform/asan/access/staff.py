@@ -24,6 +24,8 @@ from asan.identity.sessions import MemorySessionStore
 from asan.tenancy import TenantRecord
 
 MIN_PASSWORD_LENGTH = 12
+AGENCY_ROLE = "agency_officer"
+"""The template role bound to one agency (applications.decide sees that agency only)."""
 
 
 async def add_platform_operator(
@@ -83,6 +85,11 @@ async def add_staff_member(
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
             N_("a password needs at least {count} characters"), count=MIN_PASSWORD_LENGTH
+        )
+    if AGENCY_ROLE in roles and agency is None:
+        raise ValidationError(
+            N_("an agency officer works for one agency: name it with --agency"),
+            detail={"parameter": "agency"},
         )
     templates = platform_templates()
     async with database.transaction(TenantScope(tenant.id, tenant.code)) as session:

@@ -99,7 +99,9 @@ class RequestContextMiddleware:
             stack.enter_context(
                 structlog.contextvars.bound_contextvars(request_id=request_id_of(scope), tenant="-")
             )
-            if scope.get("method") in _READING_METHODS:
+            if scope.get("method") in _READING_METHODS and not scope["route_handler"].opt.get(
+                "writes"
+            ):
                 stack.enter_context(mostly_reading())
             try:
                 tenant = await self._resolve(scope)

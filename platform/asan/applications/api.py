@@ -34,9 +34,10 @@ from asan.applications.lifecycle import Actor, Status
 from asan.applications.models import Application, ApplicationEvent, DeliveryJob
 from asan.applications.service import CITIZEN, ApplicationService, Viewer
 from asan.catalogue.api import BadParameterError, _known, _whole_number
+from asan.catalogue.models import Agency
 from asan.config import Settings
 from asan.db import utcnow
-from asan.errors import AsanError
+from asan.errors import AsanError, NotFoundError
 from asan.i18n import N_, current_locale
 from asan.identity.api import principal_of
 from asan.plugins import (
@@ -135,7 +136,13 @@ async def full_view(
         "personal_data": "shown" if personal else "hidden",
         "applicant": dict(application.applicant) if personal else None,
         "form": dict(application.form) if personal else None,
-        "timeline": [_event(event) for event in await service.timeline(application)],
+        # The applicant follows the status; delivery steps (with agencies' and
+        # networks' own words) are for staff.
+        "timeline": [
+            _event(event)
+            for event in await service.timeline(application)
+            if viewer.is_staff or event.kind == "status"
+        ],
     }
 
 
@@ -171,7 +178,7 @@ async def submit_application(
     return Response(body, status_code=HTTP_201_CREATED if submitted.created else HTTP_200_OK)
 
 
-@get("/applications/{id:str}", opt={"permission": "public"})
+@get("/applications/{id:str}", opt={"permission": "public", "writes": True})
 async def get_application(
     request: Request[Any, Any, Any],
     id: FromPath[str],
@@ -217,6 +224,7 @@ async def move_application(
         viewer,
         secret=request.headers.get(SECRET_HEADER),
         request_id=request_id_of(request.scope),
+        for_update=True,
     )
     if not viewer.is_staff:
         kind = Actor.CITIZEN
@@ -231,7 +239,12 @@ async def move_application(
             N_("{actor} may not set an application to {status}"), actor=viewer.actor, status=target
         )
     service.move(
-        application, target, actor_kind=kind, actor=viewer.actor, note=note, agency=viewer.agency
+        application,
+        target,
+        actor_kind=kind,
+        actor=viewer.actor,
+        note=note,
+        agency=viewer.agency_scope,
     )
     return await full_view(service, application, viewer)
 
@@ -308,7 +321,7 @@ async def work_queue(
         viewer, statuses=statuses, limit=100
     )
     return {
-        "agency": viewer.agency,
+        "agency": viewer.agency_scope,
         "statuses": list(statuses),
         "total": total,
         "items": [summary(a, tenant) for a in rows],
@@ -435,6 +448,9 @@ async def connector_callback(
     """An agency pushes a status change; its connector verifies the request (signature,
     age) before anything is read, and the change is applied like a polled status."""
     host: PluginHost = state.plugin_host
+    if await db_session.scalar(select(Agency.id).where(Agency.code == agency)) is None:
+        # Before anything is built: an unknown code must cost nothing.
+        raise NotFoundError(N_("no agency {agency} here"), agency=agency)
     try:
         connector = await host.connector(tenant.code, tenant.plugin_settings, agency)
     except PluginUnavailableError as exc:
@@ -450,10 +466,12 @@ async def connector_callback(
         raise CallbackRefusedError(N_("callback refused: {reason}"), reason=str(exc)) from exc
     application = (
         await db_session.scalars(
-            select(Application).where(
+            select(Application)
+            .where(
                 Application.agency == agency,
                 Application.agency_reference == report.agency_reference,
             )
+            .with_for_update()
         )
     ).one_or_none()
     if application is None:

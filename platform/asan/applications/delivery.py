@@ -28,7 +28,7 @@ import structlog
 from sqlalchemy import select
 
 from asan.applications import outbox
-from asan.applications.lifecycle import Actor, Status, can_follow
+from asan.applications.lifecycle import FROM_AGENCY, Actor, Status, can_follow
 from asan.applications.models import Application
 from asan.applications.service import ApplicationService
 from asan.catalogue.display import localized
@@ -38,6 +38,7 @@ from asan.db import Database, TenantScope, utcnow
 from asan.i18n import N_, gettext, use_locale
 from asan.plugins import (
     ConnectorError,
+    FinalError,
     Notification,
     PluginHost,
     PluginUnavailableError,
@@ -50,6 +51,8 @@ from asan.tenancy import TenantRecord, TenantRegistry
 log = structlog.get_logger(__name__)
 
 TENANTS_REFRESH_SECONDS = 5.0
+MAX_AGENCY_REFERENCE = 200
+"""The width of ``applications.agency_reference``."""
 SUSPENDED_RETRY = timedelta(minutes=1)
 
 
@@ -97,6 +100,7 @@ class DeliveryWorker:
         self.name = name or worker_name()
         self.lease = lease
         self.batch = batch
+        self.concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
         self._tenants: dict[uuid.UUID, TenantRecord] = {}
@@ -118,14 +122,20 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Lease one batch of due jobs and handle them; how many were leased."""
-        leased = await outbox.claim(self.database, self.name, limit=self.batch, lease=self.lease)
+        # Never lease more than can start now: a leased job waiting for a slot would
+        # see its lease run out while another worker takes it.
+        limit = min(self.batch, self.concurrency)
+        leased = await outbox.claim(self.database, self.name, limit=limit, lease=self.lease)
         if leased:
             await asyncio.gather(*(self._guarded(tenant, job) for tenant, job in leased))
         return len(leased)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until ``stop`` is set: handle due jobs, and wait a little when there are none."""
-        await self.report_plugin_problems()
+        try:
+            await self.report_plugin_problems()
+        except Exception:  # a report is not worth stopping deliveries for
+            log.exception("could not check the tenants' plugins at start", worker=self.name)
         log.info("delivery worker started", worker=self.name)
         while not stop.is_set():
             try:
@@ -185,6 +195,18 @@ class DeliveryWorker:
                     select(Application).where(Application.id == job.application_id)
                 )
             ).one()
+            if (
+                job.kind == "submit"
+                and application.agency_reference is None
+                and (Status(application.status).closed)
+            ):
+                # Withdrawn or refused before it reached the agency: nothing to send
+                # (and no personal data to hand over).
+                ApplicationService(session, tenant, secret_key=self.settings.secret_key).note(
+                    application, "worker", "not delivered: closed before delivery", {}
+                )
+                self._done(job, utcnow())
+                return
             name = await session.scalar(
                 select(ServiceVersion.content["name"])
                 .join(Service, Service.id == ServiceVersion.service_id)
@@ -206,18 +228,30 @@ class DeliveryWorker:
         failure: _Failure | None = None
         try:
             outcome = await self._call(tenant, snapshot)
+            if isinstance(outcome, Receipt | StatusReport) and not (
+                0 < len(outcome.agency_reference) <= MAX_AGENCY_REFERENCE
+            ):
+                raise FinalError(
+                    f"the agency's reference is empty or longer than {MAX_AGENCY_REFERENCE} "
+                    "characters"
+                )
         except ConnectorError as exc:
             failure = _Failure(str(exc), exc.retryable, exc.transport_id)
         except PluginUnavailableError as exc:
             failure = _Failure(exc.message, retryable=True)
+        except Exception as exc:  # a plugin's bug: counted and retried, never silent
+            log.exception("plugin call failed unexpectedly", job=str(job_id))
+            failure = _Failure(f"unexpected {type(exc).__name__} in the plugin", retryable=True)
         async with self.database.transaction(scope) as session:
-            job = await outbox.leased_job(session, job_id, self.name)
+            job = await outbox.leased_job(session, job_id, self.name, for_update=True)
             if job is None:
                 log.warning("lease lost before the outcome was recorded", job=str(job_id))
                 return
             application = (
                 await session.scalars(
-                    select(Application).where(Application.id == job.application_id)
+                    select(Application)
+                    .where(Application.id == job.application_id)
+                    .with_for_update()
                 )
             ).one()
             service = ApplicationService(session, tenant, secret_key=self.settings.secret_key)
@@ -314,8 +348,24 @@ class DeliveryWorker:
                     at=now + timedelta(seconds=self.settings.delivery.status_seconds),
                 )
         elif isinstance(outcome, StatusReport):
-            service.apply_report(application, outcome, plugin)
-            if job.kind == "poll" and not Status(application.status).closed:
+            applied = service.apply_report(application, outcome, plugin)
+            agency_closed = outcome.status.final
+            if (
+                not applied
+                and agency_closed
+                and FROM_AGENCY[outcome.status] != Status(application.status)
+            ):
+                # The agency has closed it one way, the platform another (say, handed
+                # over at the desk while the agency refused): a person must reconcile.
+                service.note(
+                    application,
+                    f"connector:{plugin}",
+                    f"the agency reports {outcome.status.value}; the application here is "
+                    f"{application.status}: to be reconciled by staff",
+                    {"agency_status": outcome.agency_status},
+                )
+                self._done(job, now)
+            elif job.kind == "poll" and not Status(application.status).closed:
                 job.attempts = 0
                 job.last_error = ""
                 job.next_attempt_at = now + timedelta(seconds=self.settings.delivery.status_seconds)
@@ -341,7 +391,10 @@ class DeliveryWorker:
         detail: dict[str, Any] = {"job": str(job.id), "kind": job.kind, "attempt": job.attempts}
         if failure.transport_id:
             detail["transport_id"] = failure.transport_id
-        if failure.retryable and job.attempts < self.settings.delivery.max_attempts:
+        # Polls never give up (the application is the agency's by then); they back off.
+        if failure.retryable and (
+            job.kind == "poll" or job.attempts < self.settings.delivery.max_attempts
+        ):
             job.next_attempt_at = now + outbox.backoff(job.attempts, rng=self._rng)
             outbox.release(job)
             log.info(
@@ -356,6 +409,8 @@ class DeliveryWorker:
         job.finished_at = now
         outbox.release(job)
         why = "retries exhausted" if failure.retryable else "refused by the agency"
+        if job.kind == "cancel":
+            why += "; the agency has not confirmed the cancellation"
         service.note(
             application, "worker", f"delivery dead-lettered ({why}): {failure.message}", detail
         )

@@ -91,10 +91,22 @@ async def queue_depth(database: Database) -> dict[str, int]:
     return {"pending": int(pending or 0), "dead": int(dead or 0)}
 
 
-async def leased_job(session: AsyncSession, job_id: uuid.UUID, worker: str) -> DeliveryJob | None:
-    """The job, if this worker still holds its lease (another may have taken it since)."""
-    job = (await session.scalars(select(DeliveryJob).where(DeliveryJob.id == job_id))).one_or_none()
+async def leased_job(
+    session: AsyncSession, job_id: uuid.UUID, worker: str, *, for_update: bool = False
+) -> DeliveryJob | None:
+    """The job, if this worker still holds an unexpired lease on it.
+
+    ``for_update`` locks the row while the outcome is recorded: a worker whose
+    lease ran out cannot record over the worker that took the job since, and
+    two cannot record at once.
+    """
+    query = select(DeliveryJob).where(DeliveryJob.id == job_id)
+    if for_update:
+        query = query.with_for_update()
+    job = (await session.scalars(query)).one_or_none()
     if job is None or job.state != PENDING or job.locked_by != worker:
+        return None
+    if job.locked_until is None or job.locked_until <= utcnow():
         return None
     return job
 

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -50,6 +51,10 @@ from asan.plugins import StatusReport
 from asan.tenancy import TenantRecord
 
 _KEY_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
+_SECRET = re.compile(r"^[A-Z2-7]{16}$")
+SECRET_PURPOSE = "asan:application-secret:v1"  # noqa: S105 - a label, not a secret
+"""Domain separation: the secret key derives nothing else with this label, and a v2 can
+replace it without colliding."""
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 OPEN_STATUSES = (Status.SUBMITTED, Status.FORWARDED, Status.IN_PROGRESS, Status.READY)
 NOTIFY_ON = frozenset({Status.READY, Status.REJECTED})
@@ -72,8 +77,22 @@ class Viewer:
     def holds(self, permission: str) -> bool:
         return permission in self.permissions
 
+    @property
+    def agency_scope(self) -> str | None:
+        """The only agency whose applications this viewer may see; None: every agency.
+
+        Whoever decides applications works for one agency: a decider with no
+        agency set (an account or token made without one) sees none, rather
+        than every agency's (fail closed).
+        """
+        if self.agency is not None:
+            return self.agency
+        return NO_AGENCY if self.holds("applications.decide") else None
+
 
 CITIZEN = Viewer("citizen")
+NO_AGENCY = ""
+"""Matches no application: the scope of a decider without an agency."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +138,16 @@ class ApplicationService:
         so a replayed submission can give the same answer without the secret
         being kept anywhere; rotating ``ASAN_SECRET_KEY`` retires every secret.
         """
-        message = f"{self.tenant.id}:{application.id}".encode()
+        message = f"{SECRET_PURPOSE}:{self.tenant.id}:{application.id}".encode()
         digest = hmac.new(self._secret_key, message, hashlib.sha256).digest()
         return base64.b32encode(digest[:10]).decode().rstrip("=")
 
     def secret_matches(self, application: Application, secret: str | None) -> bool:
-        return secret is not None and hmac.compare_digest(self.secret_of(application), secret)
+        """Constant-time, and the same answer (False) for anything malformed: a caller
+        without the secret learns nothing, not even whether the reference exists."""
+        if secret is None or not _SECRET.match(secret):
+            return False
+        return hmac.compare_digest(self.secret_of(application).encode(), secret.encode())
 
     # --- submitting ---------------------------------------------------------------------
 
@@ -164,7 +187,9 @@ class ApplicationService:
         one key meet at the unique constraint: the loser answers with the winner.
         """
         key = check_idempotency_key(idempotency_key)
-        digest = _digest(body)
+        # Defaults filled in first: leaving "channel" out and sending its default is the
+        # same request, not a conflict.
+        digest = _digest({**body, "channel": body.get("channel", "online")})
         existing = await self._by_key(key)
         if existing is not None:
             return self._replay(existing, digest)
@@ -249,8 +274,12 @@ class ApplicationService:
 
     # --- reading ------------------------------------------------------------------------
 
-    async def find(self, id_or_reference: str) -> Application:
+    async def find(self, id_or_reference: str, *, for_update: bool = False) -> Application:
+        """``for_update``: lock the row (PostgreSQL) so that concurrent changes queue
+        instead of overwriting each other's status."""
         query = select(Application)
+        if for_update:
+            query = query.with_for_update()
         try:
             query = query.where(Application.id == uuid.UUID(id_or_reference))
         except ValueError:
@@ -261,7 +290,13 @@ class ApplicationService:
         return found
 
     async def open_for(
-        self, id_or_reference: str, viewer: Viewer, *, secret: str | None, request_id: str = ""
+        self,
+        id_or_reference: str,
+        viewer: Viewer,
+        *,
+        secret: str | None,
+        request_id: str = "",
+        for_update: bool = False,
     ) -> Application:
         """The application, if ``viewer`` may see it; staff openings are recorded.
 
@@ -269,21 +304,26 @@ class ApplicationService:
         agency's staff, the application must be their agency's. Anyone else
         gets the same 404 as for a reference that does not exist.
         """
-        application = await self.find(id_or_reference)
-        if viewer.is_staff and viewer.holds("applications.read"):
-            if viewer.agency is None or viewer.agency == application.agency:
-                self.session.add(
-                    ApplicationAccess(
-                        application_id=application.id,
-                        actor=viewer.actor,
-                        personal_data=viewer.holds("applications.personal"),
-                        request_id=request_id,
-                    )
+        application = await self.find(id_or_reference, for_update=for_update)
+        scope = viewer.agency_scope
+        allowed = (
+            viewer.is_staff
+            and viewer.holds("applications.read")
+            and scope in (None, application.agency)
+        ) or self.secret_matches(application, secret)
+        if not allowed:
+            raise ApplicationNotFoundError(N_("no application {id}"), id=id_or_reference)
+        if viewer.is_staff:  # however they got in (permission or the citizen's secret)
+            self.session.add(
+                ApplicationAccess(
+                    application_id=application.id,
+                    actor=viewer.actor,
+                    personal_data=viewer.holds("applications.personal")
+                    or self.secret_matches(application, secret),
+                    request_id=request_id,
                 )
-                return application
-        elif self.secret_matches(application, secret):
-            return application
-        raise ApplicationNotFoundError(N_("no application {id}"), id=id_or_reference)
+            )
+        return application
 
     async def timeline(self, application: Application) -> list[ApplicationEvent]:
         return list(
@@ -330,8 +370,8 @@ class ApplicationService:
     ) -> tuple[int, list[Application]]:
         """A page of applications, soonest deadline first, within what ``viewer`` may see."""
         query = select(Application)
-        if viewer.agency is not None:
-            query = query.where(Application.agency == viewer.agency)
+        if viewer.agency_scope is not None:
+            query = query.where(Application.agency == viewer.agency_scope)
         if agency:
             query = query.where(Application.agency == agency)
         if statuses:
@@ -352,8 +392,8 @@ class ApplicationService:
             Application.deadline_at < utcnow(),
             Application.status.in_([s.value for s in OPEN_STATUSES]),
         )
-        if viewer.agency is not None:
-            query = query.where(Application.agency == viewer.agency)
+        if viewer.agency_scope is not None:
+            query = query.where(Application.agency == viewer.agency_scope)
         rows = await self.session.execute(query.group_by(Application.agency))
         return {agency: int(count) for agency, count in rows.all()}
 

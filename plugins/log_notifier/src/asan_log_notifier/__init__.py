@@ -12,6 +12,14 @@ from asan.plugins import Notification, PluginConfig, PluginKind, PluginSpec, Set
 log = structlog.get_logger("asan.notifier.log")
 
 
+def _masked(recipient: str) -> str:
+    """Enough to tell messages apart in a log, not enough to contact the person."""
+    name, at, domain = recipient.partition("@")
+    if at:
+        return f"{name[:1]}***@{domain}"
+    return f"***{recipient[-2:]}"
+
+
 class LogNotifier:
     def __init__(self, config: PluginConfig) -> None:
         self.level = str(config.settings.get("level", "info"))
@@ -20,7 +28,7 @@ class LogNotifier:
         getattr(log, self.level)(
             "notification",
             tenant=notification.tenant,
-            recipient=notification.recipient,
+            recipient=_masked(notification.recipient),
             locale=notification.locale,
             subject=notification.subject,
             body=notification.body,
