@@ -19,6 +19,7 @@ from asan.cli import policy as policy_commands
 from asan.cli import serve as serve_commands
 from asan.cli import staff as staff_commands
 from asan.cli import tenant as tenant_commands
+from asan.cli import upgrade as upgrade_commands
 from asan.cli import worker as worker_commands
 from asan.cli._context import CliContext
 from asan.cli._output import stderr
@@ -48,6 +49,7 @@ cli.add_command(i18n_commands.i18n)
 cli.add_command(policy_commands.policy)
 cli.add_command(staff_commands.staff)
 cli.add_command(worker_commands.worker)
+cli.add_command(upgrade_commands.upgrade)
 cli.add_command(delivery_commands.deliveries)
 
 

@@ -29,7 +29,7 @@ def print_json(data: Any) -> None:
 
 
 @contextmanager
-def progress(description: str, total: int) -> Iterator[Progress]:
+def progress(description: str, total: int | None) -> Iterator[Progress]:
     """A progress bar on stderr (plain lines when stderr is not a terminal)."""
     bar = Progress(
         TextColumn("{task.description}"),
