@@ -118,6 +118,17 @@ async def test_readyz_is_503_when_the_schema_is_behind(app, client_for: Clients)
     assert "asan db upgrade" in response.json()["checks"]["schema"]["problem"]
 
 
+async def test_readyz_stays_ready_when_the_schema_is_ahead(app, client_for: Clients) -> None:  # type: ignore[no-untyped-def]
+    """A rolling upgrade: the new release migrated, this (older) pod keeps serving."""
+    app.state.schema_heads = ("0003_identity",)
+    app.state.schema_revisions = frozenset({"0001_tenancy", "0002_catalogue", "0003_identity"})
+    response = await client_for("localhost").get("/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json()["checks"]["schema"]["note"] == (
+        "database is at a newer release's revision"
+    )
+
+
 async def test_openapi_is_served_without_a_cdn(database: Database, client_for: Clients) -> None:
     await create_tenant(database, "zx")
     client = client_for("zx.localhost")

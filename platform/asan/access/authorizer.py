@@ -27,7 +27,7 @@ from asan.authz import (
     platform_templates,
     read_policy,
 )
-from asan.db import Database, TenantScope
+from asan.db import Database, TenantScope, mostly_reading
 from asan.identity.service import Principal
 from asan.tenancy import TenantRecord
 
@@ -65,12 +65,13 @@ class Authorizer:
         now = time.monotonic()
         if loaded is not None and now - loaded.checked_at < self.refresh_seconds:
             return loaded.policy
-        async with self.database.transaction(TenantScope(tenant.id, tenant.code)) as session:
-            revision = await policy_revision(session, tenant.id)
-            if loaded is not None and loaded.revision == revision:
-                loaded.checked_at = now
-                return loaded.policy
-            text = await stored_policy_text(session, tenant.id)
+        with mostly_reading():  # a read beside the request's own transaction
+            async with self.database.transaction(TenantScope(tenant.id, tenant.code)) as session:
+                revision = await policy_revision(session, tenant.id)
+                if loaded is not None and loaded.revision == revision:
+                    loaded.checked_at = now
+                    return loaded.policy
+                text = await stored_policy_text(session, tenant.id)
         try:
             policy = read_policy(
                 text or "",

@@ -23,7 +23,7 @@ from asan.applications.background import DeliveryLoopPlugin
 from asan.catalogue.api import CatalogueApiPlugin
 from asan.config import Settings, load_settings
 from asan.db import Database
-from asan.db.migrate import head_revisions
+from asan.db.migrate import head_revisions, script_directory
 from asan.db.roles import check_runtime_role
 from asan.i18n import LocalePlugin
 from asan.identity.api import IdentityPlugin
@@ -54,6 +54,9 @@ class CorePlugin(InitPluginProtocol):
                     cache_seconds=self.settings.tenant_cache_seconds,
                 ),
                 "schema_heads": head_revisions(self.settings),
+                "schema_revisions": frozenset(
+                    script.revision for script in script_directory(self.settings).walk_revisions()
+                ),
                 "plugin_host": PluginHost(
                     discover(), secrets_dir=self.settings.secrets_dir, environ=None
                 ),

@@ -24,7 +24,12 @@ def healthz() -> dict[str, str]:
 
 @get("/readyz", include_in_schema=False)
 async def readyz(state: State) -> Response[dict[str, Any]]:
-    """Ready for traffic: the database answers and its schema is at the code's head."""
+    """Ready for traffic: the database answers and its schema is not behind the code's.
+
+    A schema ahead of the code is ready: during a rolling upgrade the new
+    release has migrated while old pods still serve, and after a rollback the
+    database stays ahead; expand-only migrations make both safe.
+    """
     database: Database = state.database
     heads: tuple[str, ...] = state.schema_heads
     checks: dict[str, Any] = {"database": "ok", "schema": {"expected": sorted(heads)}}
@@ -34,11 +39,17 @@ async def readyz(state: State) -> Response[dict[str, Any]]:
             await connection.execute(text("SELECT 1"))
             current = await connection.run_sync(current_revisions)
         checks["schema"]["current"] = sorted(current)
-        if set(current) != set(heads):
+        known: frozenset[str] = state.schema_revisions
+        if set(current) != set(heads) and set(current) <= known:
+            # Behind: this code needs tables or columns the database does not have yet.
             ready = False
             checks["schema"]["problem"] = (
                 "database is not at the migrations' head: run asan db upgrade"
             )
+        elif set(current) != set(heads):
+            # Ahead (a newer release migrated it, or this pod was rolled back): the
+            # revisions only expand, so this release still works; keep serving.
+            checks["schema"]["note"] = "database is at a newer release's revision"
     except (SQLAlchemyError, OSError) as exc:
         ready = False
         checks["database"] = f"unreachable: {type(exc).__name__}"

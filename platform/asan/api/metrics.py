@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from asan.api.hosts import ServedOn, on
 from asan.applications.models import DeliveryJob
-from asan.db import Database, PlatformScope
+from asan.db import Database, PlatformScope, mostly_reading
 from asan.errors import NotFoundError
 from asan.i18n import N_
 from asan.tenancy import Tenant
@@ -63,15 +63,16 @@ class Metrics:
 
     async def refresh_queue(self, database: Database) -> None:
         scope = PlatformScope(reason="metrics: delivery queue", routine=True)
-        async with database.transaction(scope) as session:
-            rows = await session.execute(
-                select(Tenant.code, DeliveryJob.state, func.count())
-                .join(Tenant, Tenant.id == DeliveryJob.tenant_id)
-                .where(DeliveryJob.state.in_(("pending", "dead")))
-                .group_by(Tenant.code, DeliveryJob.state)
-            )
-            counts = {(code, state): int(count) for code, state, count in rows.all()}
-            codes = (await session.scalars(select(Tenant.code))).all()
+        with mostly_reading():  # a read beside the request's own transaction
+            async with database.transaction(scope) as session:
+                rows = await session.execute(
+                    select(Tenant.code, DeliveryJob.state, func.count())
+                    .join(Tenant, Tenant.id == DeliveryJob.tenant_id)
+                    .where(DeliveryJob.state.in_(("pending", "dead")))
+                    .group_by(Tenant.code, DeliveryJob.state)
+                )
+                counts = {(code, state): int(count) for code, state, count in rows.all()}
+                codes = (await session.scalars(select(Tenant.code))).all()
         self.queue.clear()
         for code in codes:
             for state in ("pending", "dead"):

@@ -31,7 +31,7 @@ from asan.catalogue.models import (
     ServiceStatus,
     ServiceVersion,
 )
-from asan.db import Database, TenantScope
+from asan.db import Database, TenantScope, mostly_reading
 from asan.tenancy import TenantRecord
 
 
@@ -186,22 +186,23 @@ class PublishedCatalogueCache:
         generation = self._generation.get(tenant.id, 0)
         if entry is not None and now - entry.checked_at < self.refresh_seconds:
             return entry.catalogue
-        async with self.database.transaction(TenantScope(tenant.id, tenant.code)) as session:
-            # The revision first: content read after it is at least that new.
-            revision = (
-                await session.scalar(
-                    select(CatalogueRevision.revision).where(
-                        CatalogueRevision.tenant_id == tenant.id
+        with mostly_reading():  # a read beside the request's own transaction
+            async with self.database.transaction(TenantScope(tenant.id, tenant.code)) as session:
+                # The revision first: content read after it is at least that new.
+                revision = (
+                    await session.scalar(
+                        select(CatalogueRevision.revision).where(
+                            CatalogueRevision.tenant_id == tenant.id
+                        )
                     )
+                    or 0
                 )
-                or 0
-            )
-            if entry is not None and entry.catalogue.revision == revision:
-                entry.checked_at = now
-                return entry.catalogue
-            catalogue = await read_published(
-                session, tenant.id, TenantLanguages(tenant.locales, tenant.currency), revision
-            )
+                if entry is not None and entry.catalogue.revision == revision:
+                    entry.checked_at = now
+                    return entry.catalogue
+                catalogue = await read_published(
+                    session, tenant.id, TenantLanguages(tenant.locales, tenant.currency), revision
+                )
         if self._generation.get(tenant.id, 0) == generation:
             self._entries[tenant.id] = _Entry(catalogue, now)
         return catalogue

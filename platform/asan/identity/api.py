@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from asan.api.context import request_db_session
 from asan.api.hosts import ServedOn, on
 from asan.config import Settings
-from asan.db import Database, PlatformScope, TenantScope
+from asan.db import Database, PlatformScope, TenantScope, mostly_reading
 from asan.errors import NotFoundError, ValidationError
 from asan.i18n import N_
 from asan.identity.errors import (
@@ -83,10 +83,11 @@ async def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     elif credential:
         # The base domain: platform operators, read in a (logged) platform scope.
         database: Database = connection.app.state.database
-        async with database.transaction(PlatformScope(reason="platform operator")) as session:
-            principal = await IdentityService(session, tenant_id=None, store=store).principal_for(
-                credential
-            )
+        with mostly_reading():  # a read beside the request's own transaction
+            async with database.transaction(PlatformScope(reason="platform operator")) as session:
+                principal = await IdentityService(
+                    session, tenant_id=None, store=store
+                ).principal_for(credential)
     state[_PRINCIPAL_KEY] = principal
     return principal
 
