@@ -12,13 +12,15 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from asan import audit
 from asan.access.store import save_policy, stored_policy_text
 from asan.authz import platform_templates, read_policy
 from asan.catalogue.models import Agency
 from asan.db import Database, PlatformScope, TenantScope
-from asan.errors import ValidationError
+from asan.errors import NotFoundError, ValidationError
 from asan.i18n import N_
 from asan.identity.models import PlatformOperator, StaffAccount
+from asan.identity.passwords import hash_password_async
 from asan.identity.service import IdentityService
 from asan.identity.sessions import MemorySessionStore
 from asan.tenancy import TenantRecord
@@ -111,3 +113,27 @@ async def add_staff_member(
         await save_policy(
             session, tenant.id, policy, actor=actor, reason=f"staff added: {username}"
         )
+
+
+async def set_staff_password(
+    database: Database, tenant: TenantRecord, username: str, password: str, *, actor: str
+) -> None:
+    """Give a staff member a new password (an imported account has none), and unlock it.
+
+    Their sessions elsewhere are not touched here; the new password is what
+    signs in from now on. Recorded in the tenant's audit trail.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            N_("a password needs at least {count} characters"), count=MIN_PASSWORD_LENGTH
+        )
+    async with database.transaction(TenantScope(tenant.id, tenant.code)) as session:
+        account = (
+            await session.scalars(select(StaffAccount).where(StaffAccount.username == username))
+        ).one_or_none()
+        if account is None:
+            raise NotFoundError(N_("no staff member {user}"), user=username)
+        account.password_hash = await hash_password_async(password)
+        account.failed_logins = 0
+        account.locked_until = None
+        audit.record(session, actor=actor, action="staff.password_set", detail={"user": username})

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from asan.access.staff import add_platform_operator, add_staff_member
+from asan.access.staff import add_platform_operator, add_staff_member, set_staff_password
 from asan.cli._context import CliContext
 from asan.cli._output import cli_actor
 from asan.db import Database
@@ -64,3 +64,24 @@ def add(
     context.run_with_database(run)
     where = f" at {agency}" if agency else ""
     click.echo(f"{username}: added to {code} as {', '.join(roles)}{where}")
+
+
+@staff.command("set-password")
+@click.argument("code")
+@click.argument("username")
+@click.pass_obj
+def set_password(context: CliContext, code: str, username: str) -> None:
+    """Set USERNAME's password on tenant CODE (imported accounts have none) and unlock it.
+
+    The password is read from ASAN_STAFF_PASSWORD when set, else asked for twice.
+    """
+    password = os.environ.get(PASSWORD_VARIABLE) or click.prompt(
+        "password", hide_input=True, confirmation_prompt=True
+    )
+
+    async def run(database: Database) -> None:
+        tenant = await TenantRegistry(database, base_domain=context.settings.base_domain).get(code)
+        await set_staff_password(database, tenant, username, password, actor=cli_actor())
+
+    context.run_with_database(run)
+    click.echo(f"{username}: password set on {code}")

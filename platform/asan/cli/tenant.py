@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.progress import Progress
 from sqlalchemy import select
 
 from asan.access.loading import chain, policy_seeder, read_bundle_policies
 from asan.audit import AuditEvent
 from asan.catalogue.loading import catalogue_loader, read_bundle_catalogues
 from asan.cli._context import CliContext
-from asan.cli._output import cli_actor, print_json, progress, stdout
+from asan.cli._output import cli_actor, print_json, progress, stderr, stdout
 from asan.db import Database, TenantScope
+from asan.db.migrate import head_revisions
 from asan.plugins.loading import check_bundle_plugins
+from asan.portability import (
+    ExportReport,
+    ImportReport,
+    PortabilityError,
+    export_tenant,
+    import_tenant,
+)
 from asan.tenancy import LoadReport, TenantRecord, TenantRegistry, TenantStatus, read_bundles
 from asan.tenancy.bundle import bundle_directories
 
@@ -40,7 +52,7 @@ def _summary(tenant: TenantRecord, base_domain: str) -> dict[str, Any]:
 
 @click.group()
 def tenant() -> None:
-    """Tenants (countries): list, show, load bundles, suspend, resume."""
+    """Tenants (countries): list, show, load bundles, suspend, resume, export, import."""
 
 
 @tenant.command("list")
@@ -166,3 +178,109 @@ def suspend(context: CliContext, code: str) -> None:
 def resume(context: CliContext, code: str) -> None:
     """Serve a suspended tenant again."""
     _set_status(context, code, TenantStatus.ACTIVE)
+
+
+class _Bar:
+    """A :class:`asan.portability.TransferProgress` drawn as the CLI's progress bar, shown
+    from the moment the work knows its size (a refusal before then prints only itself)."""
+
+    def __init__(self, description: str, stack: ExitStack) -> None:
+        self.description = description
+        self.stack = stack
+        self.bar: Progress | None = None
+
+    def start(self, total: int) -> None:
+        self.bar = self.stack.enter_context(progress(self.description, total=total))
+
+    def advance(self, rows: int, current: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.bar.task_ids[0], advance=rows, current=current)
+
+
+@contextmanager
+def _problems_listed() -> Iterator[None]:
+    """Every problem of a refused export or import on a line of its own, as ``load`` does."""
+    try:
+        yield
+    except PortabilityError as exc:
+        for problem in exc.problems:
+            stderr.print(f"error: {problem}", markup=False)
+        stderr.print(f"nothing was changed ({len(exc.problems)} problem(s))", markup=False)
+        sys.exit(1)
+
+
+@tenant.command("export")
+@click.argument("code")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.pass_obj
+def export_command(context: CliContext, code: str, directory: Path) -> None:
+    """Write everything of tenant CODE to DIRECTORY (new, or an empty folder).
+
+    Bundle, catalogue with every version, policy, staff (without passwords),
+    applications with their timelines, access records and delivery jobs, and
+    the audit trail, with a manifest of checksums. Read with asan tenant import
+    on another instance. Suspend the tenant first when it is moving: what
+    changes after the export is not in it.
+    """
+
+    async def run(database: Database) -> ExportReport:
+        with ExitStack() as stack:
+            return await export_tenant(
+                database,
+                code,
+                directory,
+                actor=cli_actor(),
+                progress=_Bar(f"exporting {code}", stack),
+            )
+
+    with _problems_listed():
+        report = context.run_with_database(run)
+    for file, rows in report.rows.items():
+        stdout.print(f"{file}: {rows} row(s)", markup=False)
+    stdout.print(f"{report.code}: exported to {report.directory}", markup=False)
+    if report.status == TenantStatus.ACTIVE.value:
+        stderr.print(
+            f"note: {report.code} is active; for a move, suspend it before exporting "
+            "(asan tenant suspend) so that nothing changes after the export",
+            markup=False,
+        )
+
+
+@tenant.command("import")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.pass_obj
+def import_command(context: CliContext, directory: Path) -> None:
+    """Load a tenant exported by asan tenant export from DIRECTORY.
+
+    Everything is checked first (checksums, every row, the bundle); on any
+    problem nothing changes. The tenant must not exist here yet. Imported staff
+    have no password until one is set; API tokens must be issued again; plugin
+    secrets must be provided on this instance.
+    """
+    settings = context.settings
+
+    async def run(database: Database) -> ImportReport:
+        with ExitStack() as stack:
+            return await import_tenant(
+                database,
+                directory,
+                base_domain=settings.base_domain,
+                schema_heads=head_revisions(settings),
+                progress=_Bar(f"importing {directory}", stack),
+            )
+
+    with _problems_listed():
+        report = context.run_with_database(run)
+    for file, rows in report.rows.items():
+        stdout.print(f"{file}: {rows} row(s)", markup=False)
+    stdout.print(
+        f"{report.code}: imported ({report.status}), exported {report.exported_at} "
+        f"by platform {report.platform_version}",
+        markup=False,
+    )
+    if report.staff_accounts:
+        stderr.print(
+            f"note: {report.staff_accounts} staff account(s) have no password yet and cannot "
+            "sign in until one is set; API tokens must be issued again",
+            markup=False,
+        )
