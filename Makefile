@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install catalogues run test lint format bench clean
+.PHONY: help install catalogues run test lint format bench clean chart-bundles
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -54,3 +54,11 @@ bench: install catalogues ## Benchmarks (tests/perf/bench_*.py): each prints a t
 		echo "== $$bench"; \
 		$(BIN)/python -m tests.perf.$$(basename $$bench .py); \
 	done
+
+chart-bundles: ## Copy tenants/ into the Helm chart's demo bundles (a test fails when they drift)
+	@for dir in tenants/*/; do \
+		code=$$(basename $$dir); \
+		mkdir -p helm/asan/files/tenants/$$code; \
+		cp $$dir/tenant.toml $$dir/catalogue.yaml $$dir/policy.csv helm/asan/files/tenants/$$code/; \
+	done
+	@echo "helm/asan/files/tenants/ now matches tenants/"

@@ -1,0 +1,1 @@
+"""Deployment: the container image (``Dockerfile``) and the Helm chart (``helm/asan``)."""
