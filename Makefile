@@ -34,8 +34,9 @@ catalogues: install ## Compile the UI message catalogues (i18n/*/LC_MESSAGES/mes
 run: install catalogues ## Install, migrate the SQLite database under var/, load tenants/, serve on :8000
 	$(BIN)/asan demo --host $(HOST) --port $(PORT)
 
+TEST_JOBS ?= auto
 test: install catalogues ## Run the whole test suite (PostgreSQL too when ASAN_TEST_DATABASE_URL is set)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist worksteal
 
 lint: install ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .
