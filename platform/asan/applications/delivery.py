@@ -51,6 +51,10 @@ from asan.tenancy import TenantRecord, TenantRegistry
 log = structlog.get_logger(__name__)
 
 TENANTS_REFRESH_SECONDS = 5.0
+DEFAULT_LEASE = timedelta(seconds=180)
+"""Longer than any plugin call may take (connector timeouts are capped at 120 s), so an
+outcome is not discarded for a lease that ran out while the agency was still answering;
+also how long a dead worker's jobs wait before another worker takes them."""
 MAX_AGENCY_REFERENCE = 200
 """The width of ``applications.agency_reference``."""
 SUSPENDED_RETRY = timedelta(minutes=1)
@@ -88,7 +92,7 @@ class DeliveryWorker:
         host: PluginHost,
         registry: TenantRegistry,
         name: str | None = None,
-        lease: timedelta = timedelta(seconds=60),
+        lease: timedelta = DEFAULT_LEASE,
         concurrency: int = 16,
         batch: int = 64,
         rng: random.Random | None = None,

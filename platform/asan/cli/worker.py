@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import click
 
-from asan.applications.delivery import DeliveryWorker
+from asan.applications.delivery import DEFAULT_LEASE, DeliveryWorker
 from asan.applications.outbox import queue_depth
 from asan.cli._context import CliContext
 from asan.db import Database
@@ -34,7 +34,7 @@ def make_worker(
 @click.option("--once", is_flag=True, help="Handle the jobs due now, then stop.")
 @click.option(
     "--lease",
-    default=60.0,
+    default=DEFAULT_LEASE.total_seconds(),
     show_default=True,
     type=click.FloatRange(1, 3600),
     help="Seconds a job is held; a worker that dies gives it back after this.",
