@@ -118,6 +118,7 @@ MEMORY_NOTIFIER = PluginSpec(
     kind=PluginKind.NOTIFIER,
     summary="keeps notifications in a list, for tests",
     factory=MemoryNotifier,
+    channels=("email",),
 )
 
 

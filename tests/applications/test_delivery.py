@@ -323,3 +323,28 @@ async def test_an_agency_closing_it_otherwise_ends_the_poll_and_asks_for_a_perso
         notes = (await session.scalars(select(ApplicationEvent.note))).all()
     assert any("the agency reports rejected; the application here is issued" in n for n in notes)
     assert (await application(database, world, created["id"])).status == "issued"
+
+
+async def test_an_applicant_the_notifier_cannot_reach_is_skipped_not_dead_lettered(
+    database: Database, settings: Settings, client_for: Clients
+) -> None:
+    world = await make_world(database)
+    phone_only = body(
+        applicant={"name": "Rauf Əliyev", "national_id": "7QK2L9M", "phone": "+994 50 123 45 67"}
+    )
+    response = await client_for(f"{world.tenant.code}.localhost").post(
+        "/api/v1/applications", json=phone_only, headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert response.status_code == 201, response.text
+    delivery = worker(database, settings)
+    await drain(delivery)
+    world.agency.statuses["MEM-1"] = AgencyStatus.READY
+    await make_due(database, world)
+    SENT.clear()
+    await drain(delivery)
+    assert SENT == []  # an email-only notifier, an applicant with a phone number only
+    notify = [j for j in await jobs(database, world) if j.kind == "notify"]
+    assert [j.state for j in notify] == ["done"]
+    async with database.transaction(TenantScope(world.tenant.id, world.tenant.code)) as session:
+        details = (await session.scalars(select(ApplicationEvent.detail))).all()
+    assert {"outcome": "not sent: no contact this notifier can reach"} in details

@@ -282,9 +282,13 @@ class DeliveryWorker:
     async def _notify(self, tenant: TenantRecord, job: _Job) -> str:
         notifier = await self.host.notifier(tenant.code, tenant.plugin_settings)
         app = job.application
-        recipient = app["applicant"].get("email") or app["applicant"].get("phone")
-        if notifier is None or not recipient:
-            return "no notifier configured" if notifier is None else "no contact details"
+        if notifier is None:
+            return "no notifier configured"
+        contacts = {"email": app["applicant"].get("email"), "sms": app["applicant"].get("phone")}
+        channels = self.host.notifier_channels(tenant.plugin_settings)
+        recipient = next((contacts[c] for c in channels if contacts.get(c)), None)
+        if not recipient:
+            return "not sent: no contact this notifier can reach"
         status = job.payload.get("status")
         with use_locale(app["locale"]):
             params = {"reference": app["reference"], "service": job.service_name}

@@ -65,6 +65,9 @@ class PluginSpec:
     api_version: int = PLUGIN_API_VERSION
     contract: Callable[[], AbstractAsyncContextManager[ContractHarness]] | None = None
     """Connectors: a fake agency to run ``asan.testing``'s contract kit against."""
+    channels: tuple[str, ...] = ("email", "sms")
+    """Notifiers: which of the applicant's contacts they can reach, in order of preference
+    (``email``, ``sms``); an applicant with none of them is not sent anything."""
     stand_in: Callable[[Mapping[str, Any]], AbstractContextManager[object]] | None = None
     """Connectors, for demos: given a tenant's (secret-resolved) settings that point at a
     loopback address, a context manager that runs a local stand-in of the agency there, which

@@ -256,6 +256,13 @@ class PluginHost:
         assert isinstance(instance, Notifier)
         return instance
 
+    def notifier_channels(self, raw: Mapping[str, Any]) -> tuple[str, ...]:
+        """The channels of the tenant's notifier (empty without one)."""
+        plugins, _ = read_tenant_plugins(raw, self.catalogue)
+        if plugins.notifier is None:
+            return ()
+        return self.catalogue.installed[plugins.notifier.plugin].spec.channels
+
     async def aclose(self) -> None:
         async with self._lock:
             built, self._built = self._built, {}

@@ -17,4 +17,5 @@ plugin = PluginSpec(
     summary="Emails citizens through an SMTP server (starttls, tls or plain).",
     factory=SmtpNotifier,
     settings=SETTINGS,
+    channels=("email",),
 )
