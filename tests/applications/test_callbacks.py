@@ -19,7 +19,7 @@ from tests.applications.support import World, body, make_world, set_plugins
 from tests.support.staff import sign_in
 
 Clients = Callable[[str], httpx.AsyncClient]
-SECRET_VARIABLE = "ASAN_CALLBACK_TEST_SECRET"
+SECRET_VARIABLE = "ASAN_SECRET_CB_AGENCY"  # tenant cb's own variable
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def agency(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAgency]:
 @pytest.fixture
 async def world(database: Database, agency: FakeAgency, app: Litestar) -> World:
     app.state.plugin_host = PluginHost(discover(), secrets_dir=Path("/nonexistent"), environ=None)
-    made = await make_world(database)
+    made = await make_world(database, code="cb")
     await set_plugins(
         database,
         made.tenant,

@@ -34,7 +34,7 @@ from tests.support.databases import ScratchDatabase
 pytestmark = pytest.mark.postgres_only
 
 APPLICATIONS = 1000
-SECRET_VARIABLE = "ASAN_FAULT_TEST_AGENCY_SECRET"
+SECRET_VARIABLE = "ASAN_SECRET_FAULT_AGENCY"  # tenant fault's own variable
 
 
 async def _counts(database: Database) -> dict[str, int]:
@@ -97,7 +97,7 @@ async def test_a_thousand_applications_survive_a_killed_worker_and_an_agency_out
     agency = FakeAgency().start()
     workers: list[subprocess.Popen[bytes]] = []
     try:
-        tenant = await webhook_tenant(database, agency.url, SECRET_VARIABLE)
+        tenant = await webhook_tenant(database, agency.url, SECRET_VARIABLE, code="fault")
         environ = {
             **os.environ,
             "ASAN_ENV": "dev",

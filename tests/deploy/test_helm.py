@@ -471,7 +471,8 @@ def test_plugin_secrets_are_mounted_under_the_secrets_dir(
         }
         assert set(mounted) == {"mn-xroad-client", "mn-smtp"}
         for secret, mount in mounted.items():
-            assert mount["mountPath"] == f"{secrets_dir}/{secret}"
+            # Below the tenant's own folder: its settings reach only its Secrets.
+            assert mount["mountPath"] == f"{secrets_dir}/mn/{secret}"
             assert mount["readOnly"] is True
 
 

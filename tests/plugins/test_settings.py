@@ -56,12 +56,19 @@ def test_defaults_fill_in_and_secrets_resolve_only_when_built(tmp_path: Path) ->
     }
     assert describe_settings(SCHEMA, values)["token"] == "set"
     with pytest.raises(SecretUnavailableError, match="does not exist"):
-        resolve_settings(SCHEMA, values, secrets_dir=tmp_path, environ={})
-    (tmp_path / "tax").mkdir()
-    (tmp_path / "tax" / "token").write_text("s3cr3t\n")
-    assert resolve_settings(SCHEMA, values, secrets_dir=tmp_path, environ={})["token"] == "s3cr3t"
-    from_env = {**values, "token": "env:TAX_TOKEN"}
-    resolved = resolve_settings(SCHEMA, from_env, secrets_dir=tmp_path, environ={"TAX_TOKEN": "e"})
+        resolve_settings(SCHEMA, values, tenant="xx", secrets_dir=tmp_path, environ={})
+    (tmp_path / "xx" / "tax").mkdir(parents=True)
+    (tmp_path / "xx" / "tax" / "token").write_text("s3cr3t\n")
+    resolved_file = resolve_settings(SCHEMA, values, tenant="xx", secrets_dir=tmp_path, environ={})
+    assert resolved_file["token"] == "s3cr3t"
+    from_env = {**values, "token": "env:ASAN_SECRET_XX_TAX_TOKEN"}
+    resolved = resolve_settings(
+        SCHEMA,
+        from_env,
+        tenant="xx",
+        secrets_dir=tmp_path,
+        environ={"ASAN_SECRET_XX_TAX_TOKEN": "e"},
+    )
     assert resolved["token"] == "e"
 
 
@@ -97,7 +104,7 @@ async def test_a_broken_tenant_gets_a_clear_error_and_never_a_plugin(tmp_path: P
             "*": {
                 "plugin": "rest_webhook",
                 "base_url": "http://127.0.0.1:9/asan",
-                "shared_secret": "env:NOT_SET_ANYWHERE",
+                "shared_secret": "env:ASAN_SECRET_YY_NOT_SET_ANYWHERE",
             }
         }
     }
@@ -109,3 +116,23 @@ async def test_a_broken_tenant_gets_a_clear_error_and_never_a_plugin(tmp_path: P
     changed = {"connectors": {"*": {"plugin": "sandbox_agency", "reject_rate": 0.5}}}
     assert first is not await host.connector("zz", changed, "tax")  # settings changed: rebuilt
     await host.aclose()
+
+
+def test_a_tenant_reaches_its_own_secrets_and_no_one_elses(tmp_path: Path) -> None:
+    """A tenant's settings must not send another tenant's secret, or the instance's own,
+    to a server of the tenant's choosing."""
+    for other in ("secret:tax/token",):
+        (tmp_path / "bb" / "tax").mkdir(parents=True)
+        (tmp_path / "bb" / "tax" / "token").write_text("bb's own")
+        values = {"base_url": "https://a.example", "token": other}
+        with pytest.raises(SecretUnavailableError, match="does not exist"):
+            resolve_settings(SCHEMA, values, tenant="aa", secrets_dir=tmp_path, environ={})
+    environ = {"ASAN_DATABASE_URL": "postgresql://owner@db/asan", "ASAN_SECRET_BB_TOKEN": "bb"}
+    for name in ("ASAN_DATABASE_URL", "ASAN_SECRET_BB_TOKEN"):
+        values = {"base_url": "https://a.example", "token": f"env:{name}"}
+        with pytest.raises(SecretUnavailableError, match="not one of tenant aa's variables"):
+            resolve_settings(SCHEMA, values, tenant="aa", secrets_dir=tmp_path, environ=environ)
+        _, problems = check_settings(SCHEMA, values, where="p", tenant="aa")
+        assert [p.reason for p in problems] == [
+            f"env:{name} is not one of tenant aa's variables (ASAN_SECRET_AA_...)"
+        ]

@@ -706,20 +706,21 @@ async def test_secret_references_resolve_into_a_working_connector(pki: Pki) -> N
     async with xroad_harness(server_tls=pki.server_context()) as harness:
         raw = {
             **harness.settings,
-            "tls_client_cert": "env:XROAD_TLS_CERT",
+            "tls_client_cert": "env:ASAN_SECRET_EE_XROAD_TLS_CERT",
             "tls_client_key": "secret:xroad-client/tls.key",
             "tls_trusted_cert": str(pki.ca),
         }
         values, problems = check_settings(plugin.settings, raw, where="connectors.tax-service")
         assert problems == []
         secrets_dir = pki.ca.parent / "secrets"
-        (secrets_dir / "xroad-client").mkdir(parents=True, exist_ok=True)
-        (secrets_dir / "xroad-client" / "tls.key").write_text(pki.client_key.read_text())
+        (secrets_dir / "ee" / "xroad-client").mkdir(parents=True, exist_ok=True)
+        (secrets_dir / "ee" / "xroad-client" / "tls.key").write_text(pki.client_key.read_text())
         resolved = resolve_settings(
             plugin.settings,
             values,
+            tenant="ee",
             secrets_dir=secrets_dir,
-            environ={"XROAD_TLS_CERT": str(pki.client_cert)},
+            environ={"ASAN_SECRET_EE_XROAD_TLS_CERT": str(pki.client_cert)},
         )
         connector = build(resolved)
         try:

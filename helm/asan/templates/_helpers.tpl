@@ -214,19 +214,20 @@ may leave out catalogue.yaml or policy.csv (both optional in a bundle), hence `o
   readOnly: true
 {{- end }}
 
-{{/* Plugin Secrets, each under ASAN_SECRETS_DIR/<name>/. */}}
+{{/* Plugin Secrets, each under ASAN_SECRETS_DIR/<tenant>/<name>/: a tenant's settings
+reach only its own (secret:<name>/<key> is read below the tenant's folder). */}}
 {{- define "asan.secretVolumes" -}}
-{{- range $index, $name := .Values.pluginSecrets }}
+{{- range $index, $secret := .Values.pluginSecrets }}
 - name: {{ printf "plugin-secret-%d" $index }}
   secret:
-    secretName: {{ $name }}
+    secretName: {{ $secret.name }}
 {{- end }}
 {{- end }}
 
 {{- define "asan.secretVolumeMounts" -}}
-{{- range $index, $name := .Values.pluginSecrets }}
+{{- range $index, $secret := .Values.pluginSecrets }}
 - name: {{ printf "plugin-secret-%d" $index }}
-  mountPath: {{ printf "%s/%s" (include "asan.secretsDir" $) $name }}
+  mountPath: {{ printf "%s/%s/%s" (include "asan.secretsDir" $) $secret.tenant $secret.name }}
   readOnly: true
 {{- end }}
 {{- end }}

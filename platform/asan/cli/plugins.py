@@ -88,7 +88,7 @@ def check(context: CliContext, name: str, only: str | None) -> None:
         for tenant in tenants:
             if only and tenant.code != only:
                 continue
-            plugins, _ = read_tenant_plugins(tenant.plugin_settings, catalogue)
+            plugins, _ = read_tenant_plugins(tenant.plugin_settings, catalogue, tenant=tenant.code)
             slots: list[str] = [
                 agency for agency, choice in plugins.connectors.items() if choice.plugin == name
             ]

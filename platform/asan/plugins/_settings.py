@@ -8,6 +8,12 @@ reference, ``env:NAME`` (an environment variable of the process) or
 ``secret:NAME/KEY`` (a file under ``ASAN_SECRETS_DIR``, which is where a
 Kubernetes Secret is mounted), and is read only when the plugin is built.
 Shown to people, a secret is only "set" or "not set".
+
+References belong to their tenant: ``secret:NAME/KEY`` is read from
+``ASAN_SECRETS_DIR/<tenant code>/NAME/KEY``, and ``env:NAME`` may only name
+a variable ``ASAN_SECRET_<TENANT CODE>_...``. Otherwise one tenant's settings
+could send another tenant's secret, or the instance's own (database URL,
+secret key), to a server of its choosing.
 """
 
 from __future__ import annotations
@@ -52,6 +58,22 @@ class SecretUnavailableError(Exception):
     """A referenced secret is missing where the reference points."""
 
 
+def env_prefix(tenant: str) -> str:
+    """The only environment variables ``tenant``'s plugin settings may name."""
+    return f"ASAN_SECRET_{tenant.upper()}_"
+
+
+def foreign_reference(value: object, tenant: str) -> str | None:
+    """Why ``value`` reaches outside ``tenant``'s own secrets, or None."""
+    env = _ENV_REF.match(value) if isinstance(value, str) else None
+    if env and not env.group(1).startswith(env_prefix(tenant)):
+        return (
+            f"env:{env.group(1)} is not one of tenant {tenant}'s variables "
+            f"({env_prefix(tenant)}...)"
+        )
+    return None
+
+
 def is_secret_reference(value: object) -> bool:
     return isinstance(value, str) and bool(_ENV_REF.match(value) or _SECRET_REF.match(value))
 
@@ -87,9 +109,12 @@ def _check_value(setting: Setting, value: object) -> str | None:
 
 
 def check_settings(
-    schema: tuple[Setting, ...], raw: Mapping[str, Any], *, where: str
+    schema: tuple[Setting, ...], raw: Mapping[str, Any], *, where: str, tenant: str | None = None
 ) -> tuple[dict[str, Any], list[SettingsProblem]]:
-    """``raw`` checked against ``schema``: the values with defaults filled in, and every problem."""
+    """``raw`` checked against ``schema``: the values with defaults filled in, and every problem.
+
+    With ``tenant``, secret references outside that tenant's own are problems too.
+    """
     problems: list[SettingsProblem] = []
     known = {setting.name: setting for setting in schema}
     for key in raw:
@@ -108,7 +133,9 @@ def check_settings(
                 values[setting.name] = setting.default
             continue
         value = raw[setting.name]
-        reason = _check_value(setting, value)
+        reason = _check_value(setting, value) or (
+            foreign_reference(value, tenant) if setting.secret and tenant else None
+        )
         if reason:
             problems.append(SettingsProblem(path, reason))
         else:
@@ -116,7 +143,13 @@ def check_settings(
     return values, problems
 
 
-def resolve_secret(reference: str, *, secrets_dir: Path, environ: Mapping[str, str]) -> str:
+def resolve_secret(
+    reference: str, *, tenant: str, secrets_dir: Path, environ: Mapping[str, str]
+) -> str:
+    """The secret ``reference`` names, looked up among ``tenant``'s own only."""
+    foreign = foreign_reference(reference, tenant)
+    if foreign:
+        raise SecretUnavailableError(foreign)
     env = _ENV_REF.match(reference)
     if env:
         name = env.group(1)
@@ -126,7 +159,7 @@ def resolve_secret(reference: str, *, secrets_dir: Path, environ: Mapping[str, s
     secret = _SECRET_REF.match(reference)
     if not secret:
         raise SecretUnavailableError(f"{reference!r} is not a secret reference")
-    path = secrets_dir / secret.group(1) / secret.group(3)
+    path = secrets_dir / tenant / secret.group(1) / secret.group(3)
     if not path.is_file():
         raise SecretUnavailableError(f"secret file {path} does not exist")
     return path.read_text(encoding="utf-8").strip()
@@ -136,6 +169,7 @@ def resolve_settings(
     schema: tuple[Setting, ...],
     values: Mapping[str, Any],
     *,
+    tenant: str,
     secrets_dir: Path,
     environ: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -144,7 +178,7 @@ def resolve_settings(
     secret_names = {setting.name for setting in schema if setting.secret}
     return {
         key: (
-            resolve_secret(value, secrets_dir=secrets_dir, environ=environ)
+            resolve_secret(value, tenant=tenant, secrets_dir=secrets_dir, environ=environ)
             if key in secret_names
             else value
         )

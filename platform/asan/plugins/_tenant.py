@@ -5,7 +5,7 @@ They live in the ``[plugins]`` table of the tenant's bundle (``tenant.toml``)::
     [plugins.notifier]
     plugin = "smtp_notifier"
     host = "smtp.example.gov"
-    password = "env:AZ_SMTP_PASSWORD"
+    password = "env:ASAN_SECRET_AZ_SMTP_PASSWORD"
 
     [plugins.connectors."*"]          # every agency without its own entry
     plugin = "sandbox_agency"
@@ -84,7 +84,7 @@ class TenantPlugins:
 
 
 def _choice(
-    raw: object, path: str, kind: PluginKind, catalogue: PluginCatalogue
+    raw: object, path: str, kind: PluginKind, catalogue: PluginCatalogue, tenant: str | None
 ) -> tuple[PluginChoice | None, list[SettingsProblem]]:
     if not isinstance(raw, Mapping):
         return None, [SettingsProblem(path, "must be a table with at least plugin = NAME")]
@@ -111,14 +111,19 @@ def _choice(
             )
         ]
     settings = {key: value for key, value in raw.items() if key != "plugin"}
-    values, problems = check_settings(installed.spec.settings, settings, where=path)
+    values, problems = check_settings(installed.spec.settings, settings, where=path, tenant=tenant)
     return PluginChoice(name, values), problems
 
 
 def read_tenant_plugins(
-    raw: Mapping[str, Any], catalogue: PluginCatalogue, *, agencies: set[str] | None = None
+    raw: Mapping[str, Any],
+    catalogue: PluginCatalogue,
+    *,
+    agencies: set[str] | None = None,
+    tenant: str | None = None,
 ) -> tuple[TenantPlugins, list[SettingsProblem]]:
-    """The ``[plugins]`` table checked; ``agencies`` (when known) catches misspelt agency codes."""
+    """The ``[plugins]`` table checked; ``agencies`` (when known) catches misspelt agency codes,
+    ``tenant`` (when known) secret references outside that tenant's own."""
     problems: list[SettingsProblem] = []
     for key in raw:
         if key not in _SECTIONS:
@@ -134,14 +139,14 @@ def read_tenant_plugins(
         path = f"plugins.connectors.{agency}"
         if agencies is not None and agency != ANY_AGENCY and agency not in agencies:
             problems.append(SettingsProblem(path, f"no agency {agency!r} in the catalogue"))
-        choice, found = _choice(entry, path, PluginKind.CONNECTOR, catalogue)
+        choice, found = _choice(entry, path, PluginKind.CONNECTOR, catalogue, tenant)
         problems += found
         if choice:
             connectors[str(agency)] = choice
     notifier = None
     if "notifier" in raw:
         notifier, found = _choice(
-            raw["notifier"], "plugins.notifier", PluginKind.NOTIFIER, catalogue
+            raw["notifier"], "plugins.notifier", PluginKind.NOTIFIER, catalogue, tenant
         )
         problems += found
     return TenantPlugins(connectors=connectors, notifier=notifier), problems
@@ -169,7 +174,7 @@ class PluginHost:
         self._lock = asyncio.Lock()
 
     def settings_of(self, tenant: str, raw: Mapping[str, Any]) -> TenantPlugins:
-        plugins, problems = read_tenant_plugins(raw, self.catalogue)
+        plugins, problems = read_tenant_plugins(raw, self.catalogue, tenant=tenant)
         if problems:
             raise PluginUnavailableError(
                 N_("tenant {tenant}: plugin settings are invalid: {problem}"),
@@ -184,7 +189,7 @@ class PluginHost:
 
         Settings are checked, and every secret they refer to is looked up (not kept).
         """
-        plugins, problems = read_tenant_plugins(raw, self.catalogue)
+        plugins, problems = read_tenant_plugins(raw, self.catalogue, tenant=tenant)
         slots = [(f"plugins.connectors.{agency}", c) for agency, c in plugins.connectors.items()]
         if plugins.notifier:
             slots.append(("plugins.notifier", plugins.notifier))
@@ -192,7 +197,11 @@ class PluginHost:
             spec = self.catalogue.installed[choice.plugin].spec
             try:
                 resolve_settings(
-                    spec.settings, choice.values, secrets_dir=self.secrets_dir, environ=self.environ
+                    spec.settings,
+                    choice.values,
+                    tenant=tenant,
+                    secrets_dir=self.secrets_dir,
+                    environ=self.environ,
                 )
             except SecretUnavailableError as exc:
                 problems.append(SettingsProblem(path, f"{choice.plugin}: {exc}"))
@@ -202,7 +211,11 @@ class PluginHost:
         spec = self.catalogue.installed[choice.plugin].spec
         try:
             settings = resolve_settings(
-                spec.settings, choice.values, secrets_dir=self.secrets_dir, environ=self.environ
+                spec.settings,
+                choice.values,
+                tenant=tenant,
+                secrets_dir=self.secrets_dir,
+                environ=self.environ,
             )
             return spec.factory(PluginConfig(tenant=tenant, agency=agency, settings=settings))
         except SecretUnavailableError as exc:

@@ -26,7 +26,7 @@ def check_bundle_plugins(
     problems: list[BundleProblem] = []
     for bundle in bundles:
         _, found = read_tenant_plugins(
-            bundle.plugins, catalogue, agencies=agencies.get(bundle.code)
+            bundle.plugins, catalogue, agencies=agencies.get(bundle.code), tenant=bundle.code
         )
         problems += [
             BundleProblem(bundle.directory / BUNDLE_FILE, problem.path, problem.reason)

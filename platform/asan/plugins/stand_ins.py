@@ -34,7 +34,7 @@ def make_missing_secrets(
     """Random values for ``secret:NAME/KEY`` references with no file yet; the files made."""
     made: list[Path] = []
     for tenant in tenants:
-        plugins, _ = read_tenant_plugins(tenant.plugin_settings, catalogue)
+        plugins, _ = read_tenant_plugins(tenant.plugin_settings, catalogue, tenant=tenant.code)
         choices = [*plugins.connectors.values(), *([plugins.notifier] if plugins.notifier else [])]
         for choice in choices:
             spec = catalogue.installed[choice.plugin].spec
@@ -44,7 +44,7 @@ def make_missing_secrets(
                     continue
                 if not value.startswith("secret:"):
                     continue
-                path = secrets_dir / value.removeprefix("secret:")
+                path = secrets_dir / tenant.code / value.removeprefix("secret:")
                 if not path.exists():
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
@@ -70,7 +70,9 @@ def start_stand_ins(
     """Start one stand-in per (plugin, loopback URL) the tenants' connectors use; what started."""
     started: dict[tuple[str, str], str] = {}
     for tenant in tenants:
-        plugins, problems = read_tenant_plugins(tenant.plugin_settings, catalogue)
+        plugins, problems = read_tenant_plugins(
+            tenant.plugin_settings, catalogue, tenant=tenant.code
+        )
         if problems:
             continue
         for choice in plugins.connectors.values():
@@ -78,7 +80,9 @@ def start_stand_ins(
             url = _loopback_url(dict(choice.values))
             if spec.stand_in is None or url is None or (choice.plugin, url) in started:
                 continue
-            settings = resolve_settings(spec.settings, choice.values, secrets_dir=secrets_dir)
+            settings = resolve_settings(
+                spec.settings, choice.values, tenant=tenant.code, secrets_dir=secrets_dir
+            )
             stack.enter_context(spec.stand_in(settings))
             started[(choice.plugin, url)] = f"{choice.plugin} stand-in at {url} ({tenant.code})"
             log.info("agency stand-in started", tenant=tenant.code, plugin=choice.plugin, url=url)

@@ -143,7 +143,7 @@ async def check_tenant(
     database: Database, tenant: TenantRecord, catalogue: PluginCatalogue
 ) -> TenantCheck:
     check = TenantCheck(tenant.code, tenant.status, recorded_release=None)
-    plugins, problems = read_tenant_plugins(tenant.plugin_settings, catalogue)
+    plugins, problems = read_tenant_plugins(tenant.plugin_settings, catalogue, tenant=tenant.code)
     check.problems += [f"plugin settings: {problem}" for problem in problems]
     for name in sorted(_named_plugins(tenant.plugin_settings)):
         shown, problem = _plugin_compatibility(name, catalogue)
