@@ -19,14 +19,12 @@ from litestar.handlers import BaseRouteHandler
 from litestar.plugins import InitPluginProtocol
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
-from sqlalchemy import func, select
 
 from asan.api.hosts import ServedOn, on
-from asan.applications.models import DeliveryJob
-from asan.db import Database, PlatformScope, mostly_reading
+from asan.applications.outbox import queue_depth
+from asan.db import Database
 from asan.errors import NotFoundError
 from asan.i18n import N_
-from asan.tenancy import Tenant
 from asan.tenancy.hosts import normalise_host
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -62,21 +60,11 @@ class Metrics:
         self.latency.labels(tenant, route, method).observe(seconds)
 
     async def refresh_queue(self, database: Database) -> None:
-        scope = PlatformScope(reason="metrics: delivery queue", routine=True)
-        with mostly_reading():  # a read beside the request's own transaction
-            async with database.transaction(scope) as session:
-                rows = await session.execute(
-                    select(Tenant.code, DeliveryJob.state, func.count())
-                    .join(Tenant, Tenant.id == DeliveryJob.tenant_id)
-                    .where(DeliveryJob.state.in_(("pending", "dead")))
-                    .group_by(Tenant.code, DeliveryJob.state)
-                )
-                counts = {(code, state): int(count) for code, state, count in rows.all()}
-                codes = (await session.scalars(select(Tenant.code))).all()
+        depth = await queue_depth(database)
         self.queue.clear()
-        for code in codes:
-            for state in ("pending", "dead"):
-                self.queue.labels(code, state).set(counts.get((code, state), 0))
+        for code, states in depth.items():
+            for state, count in states.items():
+                self.queue.labels(code, state).set(count)
 
 
 def _by_address(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]

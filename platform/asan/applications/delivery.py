@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from asan.applications import outbox
 from asan.applications.lifecycle import FROM_AGENCY, Actor, Status, can_follow
-from asan.applications.models import Application
+from asan.applications.models import Application, DeliveryJob
 from asan.applications.service import ApplicationService
 from asan.catalogue.display import localized
 from asan.catalogue.models import Service, ServiceVersion
@@ -324,7 +324,7 @@ class DeliveryWorker:
     def _succeeded(
         self,
         service: ApplicationService,
-        job: Any,
+        job: DeliveryJob,
         application: Application,
         outcome: Receipt | StatusReport | str | None,
     ) -> None:
@@ -385,13 +385,17 @@ class DeliveryWorker:
                 service.note(application, "worker", "notification", {"outcome": outcome or "sent"})
             self._done(job, now)
 
-    def _done(self, job: Any, now: Any) -> None:
+    def _done(self, job: DeliveryJob, now: datetime) -> None:
         job.state = outbox.DONE
         job.finished_at = now
         outbox.release(job)
 
     def _failed(
-        self, service: ApplicationService, job: Any, application: Application, failure: _Failure
+        self,
+        service: ApplicationService,
+        job: DeliveryJob,
+        application: Application,
+        failure: _Failure,
     ) -> None:
         now = utcnow()
         job.attempts += 1

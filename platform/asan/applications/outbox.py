@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan.applications.errors import JobNotFoundError
 from asan.applications.models import DeliveryJob
-from asan.db import Database, PlatformScope, utcnow
+from asan.db import Database, PlatformScope, mostly_reading, utcnow
 from asan.i18n import N_
+from asan.tenancy.models import Tenant
 
 PENDING = "pending"
 DONE = "done"
@@ -81,14 +82,23 @@ async def claim(
         return [(job.tenant_id, job.id) for job in jobs]
 
 
-async def queue_depth(database: Database) -> dict[str, int]:
-    """Pending jobs and dead letters over every tenant (for metrics and ``asan worker``)."""
+async def queue_depth(database: Database) -> dict[str, dict[str, int]]:
+    """Per tenant code, its pending jobs and dead letters (every tenant, zeros included):
+    for ``/metrics`` and ``asan worker --once``."""
     scope = PlatformScope(reason="delivery queue depth", routine=True)
-    async with database.transaction(scope) as session:
-        count = func.count(DeliveryJob.id)
-        pending = await session.scalar(select(count).where(DeliveryJob.state == PENDING))
-        dead = await session.scalar(select(count).where(DeliveryJob.state == DEAD))
-    return {"pending": int(pending or 0), "dead": int(dead or 0)}
+    with mostly_reading():  # beside a request's own transaction when /metrics asks
+        async with database.transaction(scope) as session:
+            rows = await session.execute(
+                select(Tenant.code, DeliveryJob.state, func.count())
+                .join(Tenant, Tenant.id == DeliveryJob.tenant_id)
+                .where(DeliveryJob.state.in_((PENDING, DEAD)))
+                .group_by(Tenant.code, DeliveryJob.state)
+            )
+            counts = {(code, state): int(count) for code, state, count in rows.all()}
+            codes = (await session.scalars(select(Tenant.code))).all()
+    return {
+        code: {state: counts.get((code, state), 0) for state in (PENDING, DEAD)} for code in codes
+    }
 
 
 async def leased_job(

@@ -11,6 +11,7 @@ from asan.plugins import (
     PluginHost,
     PluginUnavailableError,
     discover,
+    named_plugins,
     read_tenant_plugins,
 )
 from asan.tenancy import TenantRecord, TenantRegistry
@@ -24,17 +25,14 @@ def _tenants(context: CliContext) -> list[TenantRecord]:
 
 
 def _usage(tenants: list[TenantRecord]) -> dict[str, list[str]]:
-    """Plugin name -> ``tenant`` or ``tenant/agency`` entries that name it."""
+    """Plugin name -> ``tenant``, ``tenant/agency`` or ``tenant (notifier)`` entries."""
+    shown = {ANY_AGENCY: "{code}", "notifier": "{code} (notifier)"}
     used: dict[str, list[str]] = {}
     for tenant in tenants:
-        raw = tenant.plugin_settings
-        for agency, entry in dict(raw.get("connectors", {})).items():
-            if isinstance(entry, dict) and isinstance(entry.get("plugin"), str):
-                where = tenant.code if agency == ANY_AGENCY else f"{tenant.code}/{agency}"
-                used.setdefault(entry["plugin"], []).append(where)
-        notifier = raw.get("notifier")
-        if isinstance(notifier, dict) and isinstance(notifier.get("plugin"), str):
-            used.setdefault(notifier["plugin"], []).append(f"{tenant.code} (notifier)")
+        for plugin, slots in named_plugins(tenant.plugin_settings).items():
+            used.setdefault(plugin, []).extend(
+                shown.get(slot, "{code}/" + slot).format(code=tenant.code) for slot in slots
+            )
     return used
 
 

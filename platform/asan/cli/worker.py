@@ -61,10 +61,10 @@ def worker(context: CliContext, once: bool, lease: float, concurrency: int) -> N
                 total = 0
                 while handled := await delivery.run_once():
                     total += handled
-                depth = await queue_depth(database)
-                click.echo(
-                    f"handled {total} job(s); pending {depth['pending']}, dead {depth['dead']}"
-                )
+                depth = (await queue_depth(database)).values()
+                pending = sum(states["pending"] for states in depth)
+                dead = sum(states["dead"] for states in depth)
+                click.echo(f"handled {total} job(s); pending {pending}, dead {dead}")
                 return
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()

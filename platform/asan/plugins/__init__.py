@@ -41,6 +41,7 @@ from asan.plugins._tenant import (
     PluginHost,
     PluginUnavailableError,
     TenantPlugins,
+    named_plugins,
     read_tenant_plugins,
 )
 
@@ -76,6 +77,7 @@ __all__ = [
     "check_settings",
     "describe_settings",
     "discover",
+    "named_plugins",
     "read_tenant_plugins",
     "resolve_settings",
 ]

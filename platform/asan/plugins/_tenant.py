@@ -152,6 +152,23 @@ def read_tenant_plugins(
     return TenantPlugins(connectors=connectors, notifier=notifier), problems
 
 
+def named_plugins(raw: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Plugin name -> the slots that name it (an agency code, ``*``, or ``notifier``).
+
+    Read from the table as it is, checked or not: what an operator needs to see
+    is what the settings say, including plugins that are not installed.
+    """
+    named: dict[str, list[str]] = {}
+    connectors = raw.get("connectors", {})
+    for agency, entry in connectors.items() if isinstance(connectors, Mapping) else ():
+        if isinstance(entry, Mapping) and isinstance(entry.get("plugin"), str):
+            named.setdefault(entry["plugin"], []).append(str(agency))
+    notifier = raw.get("notifier")
+    if isinstance(notifier, Mapping) and isinstance(notifier.get("plugin"), str):
+        named.setdefault(notifier["plugin"], []).append("notifier")
+    return named
+
+
 def _digest(value: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -29,7 +29,13 @@ from asan.catalogue.service import CatalogueService
 from asan.config import Settings
 from asan.db import Database, TenantScope
 from asan.db.migrate import current_revisions, script_directory
-from asan.plugins import PLUGIN_API_VERSION, PluginCatalogue, discover, read_tenant_plugins
+from asan.plugins import (
+    PLUGIN_API_VERSION,
+    PluginCatalogue,
+    discover,
+    named_plugins,
+    read_tenant_plugins,
+)
 from asan.tenancy import TenantRecord, TenantRegistry
 
 UPGRADED = "tenant.upgraded"
@@ -110,12 +116,16 @@ def pending_migrations(settings: Settings, current: tuple[str, ...]) -> list[Mig
 
 
 def _plugin_compatibility(name: str, catalogue: PluginCatalogue) -> tuple[str, str | None]:
-    """(what to show, problem or None) for one plugin a tenant uses."""
+    """(what to show, problem or None) for one plugin a tenant uses.
+
+    A plugin that is missing or broken is shown as such; the tenant's settings
+    check already names it as a problem.
+    """
     if name in catalogue.broken:
-        return "broken", f"plugin {name} does not load: {catalogue.broken[name]}"
+        return "broken", None
     installed = catalogue.installed.get(name)
     if installed is None:
-        return "missing", f"plugin {name} is not installed"
+        return "missing", None
     if installed.spec.api_version != PLUGIN_API_VERSION:
         return installed.version, f"plugin {name} needs plugin API {installed.spec.api_version}"
     try:
@@ -143,14 +153,13 @@ async def check_tenant(
     database: Database, tenant: TenantRecord, catalogue: PluginCatalogue
 ) -> TenantCheck:
     check = TenantCheck(tenant.code, tenant.status, recorded_release=None)
-    plugins, problems = read_tenant_plugins(tenant.plugin_settings, catalogue, tenant=tenant.code)
+    _, problems = read_tenant_plugins(tenant.plugin_settings, catalogue, tenant=tenant.code)
     check.problems += [f"plugin settings: {problem}" for problem in problems]
-    for name in sorted(_named_plugins(tenant.plugin_settings)):
+    for name in sorted(named_plugins(tenant.plugin_settings)):
         shown, problem = _plugin_compatibility(name, catalogue)
         check.plugins[name] = shown
-        if problem and f"unknown plugin {name!r}" not in " ".join(check.problems):
+        if problem:
             check.problems.append(problem)
-    del plugins
     try:
         async with database.transaction(TenantScope(tenant.id, tenant.code)) as session:
             check.recorded_release = await session.scalar(
@@ -186,18 +195,6 @@ async def check_tenant(
             "run the plan again after the migrations"
         )
     return check
-
-
-def _named_plugins(raw: Any) -> set[str]:
-    names: set[str] = set()
-    connectors = raw.get("connectors", {}) if hasattr(raw, "get") else {}
-    for entry in dict(connectors).values() if hasattr(connectors, "values") else []:
-        if isinstance(entry, dict) and isinstance(entry.get("plugin"), str):
-            names.add(entry["plugin"])
-    notifier = raw.get("notifier") if hasattr(raw, "get") else None
-    if isinstance(notifier, dict) and isinstance(notifier.get("plugin"), str):
-        names.add(notifier["plugin"])
-    return names
 
 
 async def make_plan(
