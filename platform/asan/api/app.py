@@ -23,7 +23,7 @@ from asan.applications.background import DeliveryLoopPlugin
 from asan.catalogue.api import CatalogueApiPlugin
 from asan.config import Settings, load_settings
 from asan.db import Database
-from asan.db.migrate import head_revisions, script_directory
+from asan.db.migrate import script_directory
 from asan.db.roles import check_runtime_role
 from asan.i18n import LocalePlugin
 from asan.identity.api import IdentityPlugin
@@ -44,6 +44,7 @@ class CorePlugin(InitPluginProtocol):
         self.owns_database = owns_database
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        scripts = script_directory(self.settings)  # read once: heads and every revision
         app_config.state = State(
             {
                 "settings": self.settings,
@@ -53,10 +54,8 @@ class CorePlugin(InitPluginProtocol):
                     base_domain=self.settings.base_domain,
                     cache_seconds=self.settings.tenant_cache_seconds,
                 ),
-                "schema_heads": head_revisions(self.settings),
-                "schema_revisions": frozenset(
-                    script.revision for script in script_directory(self.settings).walk_revisions()
-                ),
+                "schema_heads": tuple(scripts.get_heads()),
+                "schema_revisions": frozenset(s.revision for s in scripts.walk_revisions()),
                 "plugin_host": PluginHost(
                     discover(), secrets_dir=self.settings.secrets_dir, environ=None
                 ),
