@@ -18,6 +18,7 @@ from asan.db import Base
 from asan.identity.models import ApiToken, PlatformOperator, StaffAccount
 from asan.identity.policy_models import PolicyLine, PolicyRevision
 from asan.tenancy.models import Tenant, TenantHostname
+from asan.translations.models import UiTextOverride
 
 metadata = Base.metadata
 
@@ -39,5 +40,6 @@ __all__ = [
     "StaffAccount",
     "Tenant",
     "TenantHostname",
+    "UiTextOverride",
     "metadata",
 ]

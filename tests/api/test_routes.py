@@ -24,6 +24,7 @@ def test_only_probes_and_documentation_answer_on_any_host(app: Litestar) -> None
         if handler.opt.get(HOST_OPT) == ServedOn.ANY
     )
     assert all(
-        path in ("/healthz", "/readyz", "/metrics") or path.startswith("/schema")
+        path in ("/healthz", "/readyz", "/metrics")
+        or path.startswith(("/schema", "/console/static/"))
         for path in anywhere
     ), anywhere

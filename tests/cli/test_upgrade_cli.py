@@ -21,8 +21,8 @@ async def test_plan_then_apply_leaves_a_blocked_tenant_as_it_was(
     asan("db", "downgrade", "0003_identity")  # as if the code were one release ahead
 
     planned = json.loads(asan("upgrade", "plan", "--json").stdout)
-    assert planned["schema"] == {"current": ["0003_identity"], "target": ["0004_applications"]}
-    assert [m["revision"] for m in planned["migrations"]] == ["0004_applications"]
+    assert planned["schema"] == {"current": ["0003_identity"], "target": ["0005_console"]}
+    assert [m["revision"] for m in planned["migrations"]] == ["0004_applications", "0005_console"]
     assert [(t["tenant"], t["ready"]) for t in planned["tenants"]] == [
         ("az", True),
         ("ee", True),
@@ -47,7 +47,7 @@ async def test_plan_then_apply_leaves_a_blocked_tenant_as_it_was(
     applied = asan("upgrade", "apply", check=False)
     assert applied.returncode == 1
     assert applied.stdout.splitlines()[:4] == [
-        "migrations run: 0004_applications",
+        "migrations run: 0004_applications, 0005_console",
         "az: upgraded to 0.1.0",
         "ee: upgraded to 0.1.0",
         "ma: LEFT AS IT WAS",

@@ -21,6 +21,7 @@ from asan.db import Base, Database, PlatformScope, utcnow
 from asan.identity.models import ApiToken, StaffAccount
 from asan.identity.policy_models import PolicyLine, PolicyRevision
 from asan.tenancy import Tenant, TenantHostname, TenantStatus
+from asan.translations import UiTextOverride
 
 
 async def create_tenant(
@@ -128,6 +129,16 @@ TENANT_OWNED_FACTORIES: dict[type[Base], TenantOwnedFactory] = {
     PolicyLine: TenantOwnedFactory(
         build=lambda: PolicyLine(position=int(uuid.uuid4().int % 100000), text="sod, a.b, c.d"),
         mutation={"text": "g, intruder, tenant_admin, x"},
+    ),
+    UiTextOverride: TenantOwnedFactory(
+        build=lambda: UiTextOverride(
+            locale="en",
+            message_id=f"Sign in {uuid.uuid4().hex}",
+            text="Log in",
+            updated_by="factory",
+            updated_at=utcnow(),
+        ),
+        mutation={"text": "intruder's wording"},
     ),
     PolicyRevision: TenantOwnedFactory(
         build=lambda: PolicyRevision(revision=1), mutation={"revision": 99}

@@ -43,6 +43,7 @@ from asan.portability import (
 from asan.portability._format import TENANT_DERIVED, TENANT_FROM_BUNDLE, TENANT_KIND, references
 from asan.portability._toml import dump_toml
 from asan.tenancy import Tenant, TenantRecord, TenantRegistry, read_bundles
+from asan.translations import UiTextOverride
 from tests.applications.support import body as application_body
 from tests.applications.support import make_world, published_tenant
 from tests.applications.support import test_catalogue as plugin_catalogue
@@ -232,6 +233,17 @@ async def make_rich_tenant(database: Database, settings: Settings) -> dict[str, 
             update(DeliveryJob)
             .where(DeliveryJob.application_id == uuid.UUID(waiting["id"]))
             .values(locked_by="old-worker", locked_until=utcnow() + timedelta(minutes=5))
+        )
+    tenant = await TenantRegistry(database, base_domain="localhost").get("az")
+    async with database.transaction(TenantScope(tenant.id, tenant.code)) as session:
+        session.add(
+            UiTextOverride(
+                locale="az",
+                message_id="Sign in",
+                text="Daxil olun",
+                updated_by="admin@az",
+                updated_at=utcnow(),
+            )
         )
     return {"reference": waiting["reference"], "secret": waiting["secret"]}
 

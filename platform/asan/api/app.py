@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 import structlog
 from litestar import Litestar
@@ -75,6 +76,21 @@ class CorePlugin(InitPluginProtocol):
             await self.database.dispose()
 
 
+APP_EXTENSIONS_GROUP = "asan.app"
+"""Entry points naming Litestar plugins that join every app: the admin console is one.
+
+The core does not import them (dependencies point inward): a distribution
+declares itself here, as first-party plugins do in ``asan.plugins``.
+"""
+
+
+def app_extensions() -> list[PluginProtocol]:
+    return [
+        entry.load()()
+        for entry in sorted(entry_points(group=APP_EXTENSIONS_GROUP), key=lambda e: e.name)
+    ]
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -109,6 +125,7 @@ def create_app(
             AccessPlugin(),
             ApplicationsApiPlugin(),
             *([DeliveryLoopPlugin()] if deliver_in_process else []),
+            *app_extensions(),
             *plugins,
         ],
     )

@@ -35,7 +35,7 @@ from asan.identity.errors import (
     NotAuthenticatedError,
     TooManyAttemptsError,
 )
-from asan.identity.service import IdentityService, Principal
+from asan.identity.service import IdentityService, Login, Principal
 from asan.identity.sessions import MemorySessionStore, RedisSessionStore, SessionStore
 from asan.tenancy import TenantRecord
 
@@ -105,6 +105,56 @@ async def signed_in(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
+async def start_session(
+    state: State, tenant: TenantRecord | None, username: str, password: str, *, client: str
+) -> Login:
+    """Sign in on a tenant's host (its staff) or the base domain (platform operators).
+
+    Shared by the API's ``/login`` and the console's sign-in form. Runs in its
+    own transaction: a failed attempt must be counted (lockout) although the
+    answer is an error, which rolls the request's own transaction back.
+    """
+    database: Database = state.database
+    failure: Exception | None = None
+    scope: TenantScope | PlatformScope = (
+        TenantScope(tenant.id, tenant.code)
+        if tenant is not None
+        else PlatformScope(reason="platform operator sign-in")
+    )
+    async with database.transaction(scope) as session:
+        service = IdentityService(
+            session, tenant_id=tenant.id if tenant else None, store=state.session_store
+        )
+        try:
+            result = await service.log_in(username, password, client=client)
+        except (NotAuthenticatedError, AccountLockedError, TooManyAttemptsError) as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
+    return result
+
+
+def session_cookie(result: Login, settings: Settings) -> Cookie:
+    """The session as a cookie: HTTP-only, ``Secure`` in production, ``SameSite=Lax``."""
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=result.token,
+        httponly=True,
+        secure=settings.is_production,
+        samesite="lax",
+        path="/",
+        expires=int(result.expires_at.timestamp()),
+    )
+
+
+async def end_session(request: Request[Any, Any, Any], state: State) -> None:
+    """Forget the request's session (its token stops working at once)."""
+    credential = _credential(request)
+    tenant = _tenant(request)
+    if credential:
+        await state.session_store.delete(str(tenant.id) if tenant else "platform", credential)
+
+
 @post("/login", status_code=HTTP_200_OK, opt={"permission": "public"})
 async def login(
     request: Request[Any, Any, Any],
@@ -115,50 +165,19 @@ async def login(
 
     On a tenant's host for its staff; on the base domain for platform operators.
     """
-    database: Database = state.database
-    settings: Settings = state.settings
-    tenant = _tenant(request)
-    failure: Exception | None = None
     client = request.client.host if request.client else "unknown"
-    scope: TenantScope | PlatformScope = (
-        TenantScope(tenant.id, tenant.code)
-        if tenant is not None
-        else PlatformScope(reason="platform operator sign-in")
+    result = await start_session(
+        state, _tenant(request), data.username, data.password, client=client
     )
-    # Its own transaction: a failed attempt must be counted (lockout) although
-    # the answer is an error, which would roll the request's transaction back.
-    async with database.transaction(scope) as session:
-        service = IdentityService(
-            session, tenant_id=tenant.id if tenant else None, store=state.session_store
-        )
-        try:
-            result = await service.log_in(data.username, data.password, client=client)
-        except (NotAuthenticatedError, AccountLockedError, TooManyAttemptsError) as exc:
-            failure = exc
-    if failure is not None:
-        raise failure
     return Response(
         {"token": result.token, "expires_at": result.expires_at.isoformat()},
-        cookies=[
-            Cookie(
-                key=SESSION_COOKIE,
-                value=result.token,
-                httponly=True,
-                secure=settings.is_production,
-                samesite="lax",
-                path="/",
-                expires=int(result.expires_at.timestamp()),
-            )
-        ],
+        cookies=[session_cookie(result, state.settings)],
     )
 
 
 @post("/logout", status_code=HTTP_200_OK, opt={"permission": "public"})
 async def logout(request: Request[Any, Any, Any], state: State) -> Response[dict[str, bool]]:
-    credential = _credential(request)
-    tenant = _tenant(request)
-    if credential:
-        await state.session_store.delete(str(tenant.id) if tenant else "platform", credential)
+    await end_session(request, state)
     response: Response[dict[str, bool]] = Response({"signed_out": True})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -22,6 +22,8 @@ class _AccountColumns(TimestampedMixin):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    locale: Mapped[str | None] = mapped_column(String(16), default=None)
+    """The language chosen in the console; applied at each sign-in, on any device."""
 
 
 class StaffAccount(TenantOwned, _AccountColumns, Base):

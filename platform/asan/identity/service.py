@@ -65,6 +65,8 @@ class Login:
     token: str
     expires_at: datetime
     principal: Principal
+    locale: str | None = None
+    """The language the person chose in the console, if they ever did."""
 
 
 class IdentityService:
@@ -179,7 +181,17 @@ class IdentityService:
             SessionData(str(account.id), account.username, self.realm, expires_at.timestamp()),
         )
         self._record(username, "staff.signed_in", client=client)
-        return Login(token, expires_at, principal)
+        return Login(token, expires_at, principal, account.locale)
+
+    async def remember_locale(self, principal: Principal, locale: str) -> None:
+        """Keep the console language a person chose, for their next sign-in on any device."""
+        account: StaffAccount | PlatformOperator | None = (
+            await self.session.get(StaffAccount, (self.tenant_id, principal.id))
+            if self.tenant_id is not None
+            else await self.session.get(PlatformOperator, principal.id)
+        )
+        if account is not None and principal.kind != "token":
+            account.locale = locale
 
     async def log_out(self, token: str) -> None:
         await self.store.delete(self.realm, token)

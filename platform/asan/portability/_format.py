@@ -38,6 +38,7 @@ from asan.db import Base, UTCDateTime
 from asan.errors import ValidationError
 from asan.identity.models import StaffAccount
 from asan.tenancy.models import Tenant
+from asan.translations import UiTextOverride
 
 FORMAT = "asan-tenant-export"
 FORMAT_VERSION = 1
@@ -130,7 +131,13 @@ ROW_KINDS: tuple[RowKind, ...] = (
         StaffAccount,
         _names("id username display_name active agency created_at updated_at last_login_at"),
         order_by=("created_at", "id"),
-        omitted={"password_hash": UNUSABLE_PASSWORD, "failed_logins": 0, "locked_until": None},
+        # The console language is a person's preference on this instance; they choose again.
+        omitted={
+            "password_hash": UNUSABLE_PASSWORD,
+            "failed_logins": 0,
+            "locked_until": None,
+            "locale": None,
+        },
     ),
     RowKind(
         "applications.jsonl",
@@ -164,6 +171,12 @@ ROW_KINDS: tuple[RowKind, ...] = (
         order_by=("created_at", "id"),
         # A lease belongs to a worker of the old instance: the job is due again at once.
         omitted={"locked_by": None, "locked_until": None},
+    ),
+    RowKind(
+        "ui_text_overrides.jsonl",
+        UiTextOverride,
+        _names("id locale message_id text updated_by updated_at"),
+        order_by=("locale", "message_id"),
     ),
     RowKind(
         "audit_events.jsonl",

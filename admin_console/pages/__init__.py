@@ -1,0 +1,1 @@
+"""One module per console area; each exports ``ROUTES`` for ``admin_console.plugin``."""

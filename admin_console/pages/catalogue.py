@@ -1,0 +1,7 @@
+"""Console pages: catalogue (arrives with its own commit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []

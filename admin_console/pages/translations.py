@@ -1,0 +1,7 @@
+"""Console pages: translations (arrives with its own commit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []
