@@ -15,11 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan.access.authorizer import Authorizer
 from asan.access.guard import require_permission
-from asan.access.store import policy_revision, save_policy
+from asan.access.store import change_policy, policy_revision
 from asan.api.hosts import ServedOn, on
-from asan.authz import check_policy, ensure_policy_editor, policy_matrix, read_policy
+from asan.authz import check_policy, policy_matrix
 from asan.config import Settings
-from asan.db import on_commit
 from asan.identity.api import signed_in
 from asan.tenancy import TenantRecord
 
@@ -54,12 +53,15 @@ async def replace_policy(
     """Replace the policy; refused if it is malformed or would leave nobody able to edit it."""
     principal = await signed_in(request)
     authorizer: Authorizer = state.authorizer
-    policy = read_policy(
-        data.policy, source="request", domain=tenant.code, templates=authorizer.templates
+    policy = await change_policy(
+        db_session,
+        tenant,
+        data.policy,
+        authorizer=authorizer,
+        actor=principal.name,
+        reason="api",
+        source="request",
     )
-    ensure_policy_editor(policy, authorizer.templates)
-    await save_policy(db_session, tenant.id, policy, actor=principal.name, reason="api")
-    on_commit(db_session, lambda: authorizer.forget(tenant.id))
     return {
         "policy": policy.to_csv(),
         "findings": [str(finding) for finding in check_policy(policy, authorizer.templates)],

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan import audit
-from asan.authz import TenantPolicy
-from asan.db import bump_counter
+from asan.authz import TenantPolicy, ensure_policy_editor, read_policy
+from asan.db import bump_counter, on_commit
+from asan.errors import ValidationError
+from asan.i18n import N_
 from asan.identity.policy_models import PolicyLine, PolicyRevision
+from asan.tenancy import TenantRecord
+
+if TYPE_CHECKING:
+    from asan.access.authorizer import Authorizer
+
+
+class PolicyChangedMeanwhileError(ValidationError):
+    code = "policy_changed_meanwhile"
+    status = 409
 
 
 async def stored_policy_text(session: AsyncSession, tenant_id: uuid.UUID) -> str | None:
@@ -50,3 +62,36 @@ async def save_policy(
         action="policy.changed",
         detail={"reason": reason, "lines": len(lines)},
     )
+
+
+async def change_policy(
+    session: AsyncSession,
+    tenant: TenantRecord,
+    text: str,
+    *,
+    authorizer: Authorizer,
+    actor: str,
+    reason: str,
+    source: str,
+    expected_revision: int | None = None,
+) -> TenantPolicy:
+    """Replace a tenant's policy with ``text``, in the caller's transaction.
+
+    Refused when it is malformed (:class:`PolicyError`, every problem by line)
+    or when nobody could edit it afterwards (``PolicyLockoutError``), or, given
+    the ``expected_revision`` the author started from, when someone else saved
+    a change meanwhile (:class:`PolicyChangedMeanwhileError`). The
+    process's compiled copy is dropped once the change commits; other
+    processes notice the new revision on their own.
+    """
+    policy = read_policy(text, source=source, domain=tenant.code, templates=authorizer.templates)
+    if expected_revision is not None and expected_revision != await policy_revision(
+        session, tenant.id
+    ):
+        raise PolicyChangedMeanwhileError(
+            N_("someone else changed the policy meanwhile; reload it and make your change again")
+        )
+    ensure_policy_editor(policy, authorizer.templates)
+    await save_policy(session, tenant.id, policy, actor=actor, reason=reason)
+    on_commit(session, lambda: authorizer.forget(tenant.id))
+    return policy
