@@ -25,11 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import asan
 from asan.api.hosts import ServedOn, on
-from asan.catalogue.bundle import CHANNELS, Checker, TenantLanguages
+from asan.catalogue.bundle import CHANNELS, TenantLanguages
 from asan.catalogue.display import fee_display, localized, processing_time_display
 from asan.catalogue.errors import CatalogueEntryNotFoundError
 from asan.catalogue.published import PublishedCatalogue, PublishedCatalogueCache, PublishedService
-from asan.catalogue.service import CatalogueService, merge_patch
+from asan.catalogue.service import CatalogueService, ReferenceKind
 from asan.config import Settings
 from asan.errors import AsanError
 from asan.i18n import N_, current_locale
@@ -316,10 +316,14 @@ async def list_agencies(
 # --- management routes -----------------------------------------------------------------
 
 
-async def _catalogue_service(
+async def catalogue_service(
     request: Request[Any, Any, Any], db_session: AsyncSession, tenant: TenantRecord
 ) -> CatalogueService:
-    """The service, acting as the signed-in principal (the guard has checked the permission)."""
+    """The service, acting as the signed-in principal (the guard has checked the permission).
+
+    Shared with the console: a change forgets this process's cached published
+    catalogue once committed, so the public API shows it at once.
+    """
     principal = await signed_in(request)
     cache: PublishedCatalogueCache = request.app.state.catalogue_cache
     return CatalogueService(
@@ -339,7 +343,7 @@ async def create_service(
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
     """Create a draft. The body is one ``services`` entry of the bundle file, as JSON."""
-    catalogue = await _catalogue_service(request, db_session, tenant)
+    catalogue = await catalogue_service(request, db_session, tenant)
     service = await catalogue.create_service(data)
     return await catalogue.draft_view(service.code)
 
@@ -353,7 +357,7 @@ async def update_service(
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
     """Edit the draft with a partial entry; a published service gets a new draft version."""
-    catalogue = await _catalogue_service(request, db_session, tenant)
+    catalogue = await catalogue_service(request, db_session, tenant)
     await catalogue.update_service(code, data)
     return await catalogue.draft_view(code)
 
@@ -366,7 +370,7 @@ async def get_draft(
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
     """The draft, its differences from the published version, and what blocks publishing."""
-    return await (await _catalogue_service(request, db_session, tenant)).draft_view(code)
+    return await (await catalogue_service(request, db_session, tenant)).draft_view(code)
 
 
 @post(
@@ -378,7 +382,7 @@ async def publish_service(
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    catalogue = await _catalogue_service(request, db_session, tenant)
+    catalogue = await catalogue_service(request, db_session, tenant)
     service = await catalogue.publish(code)
     return {"code": service.code, "status": service.status, "version": service.published_version}
 
@@ -392,7 +396,7 @@ async def retire_service(
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
-    catalogue = await _catalogue_service(request, db_session, tenant)
+    catalogue = await catalogue_service(request, db_session, tenant)
     service = await catalogue.retire(code)
     return {"code": service.code, "status": service.status, "version": service.published_version}
 
@@ -405,33 +409,20 @@ async def list_versions(
     tenant: NamedDependency[TenantRecord],
 ) -> dict[str, Any]:
     """Every version, oldest first, with who made and published it and what changed."""
-    catalogue = await _catalogue_service(request, db_session, tenant)
+    catalogue = await catalogue_service(request, db_session, tenant)
     return {"code": code, "versions": await catalogue.versions(code)}
 
 
 async def _save_reference(
-    kind: str,
+    kind: ReferenceKind,
     code: str | None,
     data: dict[str, Any],
     request: Request[Any, Any, Any],
     db_session: AsyncSession,
     tenant: TenantRecord,
 ) -> dict[str, Any]:
-    """Create (``code`` None) or patch an agency or a category; live at once, audited.
-
-    Agencies and categories are not versioned: a service refers to them by
-    code, and its own versions carry what the public sees of it.
-    """
-    catalogue = await _catalogue_service(request, db_session, tenant)
-    checker = Checker("request", TenantLanguages(tenant.locales, tenant.currency))
-    read = checker.agency if kind == "agency" else checker.category
-    current = catalogue.agency_entry if kind == "agency" else catalogue.category_entry
-    save = catalogue.save_agency if kind == "agency" else catalogue.save_category
-    body = data if code is None else merge_patch(await current(code), {**data, "code": code})
-    entry = read("", body)
-    checker.raise_if_any()
-    await save(entry, create=code is None)
-    return await current(entry["code"])
+    catalogue = await catalogue_service(request, db_session, tenant)
+    return await catalogue.save_reference(kind, code, data)
 
 
 @post("/agencies", status_code=HTTP_201_CREATED, opt={"permission": "catalogue.publish"})

@@ -559,6 +559,14 @@ def missing_texts(content: Mapping[str, Any], locales: Sequence[str]) -> list[st
     ]
 
 
+def missing_by_locale(content: Mapping[str, Any], locales: Sequence[str]) -> dict[str, list[str]]:
+    """Per locale, the paths of the texts a service lacks in it (``name``, ``form[0].label``)."""
+    return {
+        locale: [path for path, text in service_texts(content) if not text.get(locale)]
+        for locale in locales
+    }
+
+
 def dump_catalogue(catalogue: CatalogueFile) -> str:
     """Canonical YAML: the same catalogue always gives the same text."""
     data = {

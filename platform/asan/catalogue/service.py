@@ -18,19 +18,23 @@ import copy
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from asan import audit
 from asan.catalogue.bundle import (
     SERVICE_TEXTS,
+    CatalogueError,
     CatalogueFile,
+    CatalogueProblem,
     Checker,
     TenantLanguages,
+    missing_by_locale,
     missing_texts,
+    read_catalogue,
 )
 from asan.catalogue.errors import (
     CatalogueConflictError,
@@ -65,6 +69,29 @@ class ImportReport:
     @property
     def changed(self) -> bool:
         return any(self.created.values()) or any(self.updated.values())
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOverview:
+    """One line of the management list: every service, drafts and retired ones included."""
+
+    code: str
+    status: str
+    name: Mapping[str, str]
+    agency: str
+    category: str
+    published_version: int | None
+    draft_version: int | None
+    missing: Mapping[str, int]
+    """Per enabled locale, how many texts its current version (the draft if any) lacks."""
+
+    @property
+    def draft_pending(self) -> bool:
+        """Published once, with changes that the public does not see yet."""
+        return self.published_version is not None and self.draft_version is not None
+
+
+ReferenceKind = Literal["agency", "category"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +250,58 @@ class CatalogueService:
             )
             previous = version.content
         return history
+
+    async def overview(self) -> list[ServiceOverview]:
+        """Every service with its current version (the draft when there is one), by code."""
+        rows = await self.session.execute(
+            select(Service, ServiceVersion.content)
+            .join(
+                ServiceVersion,
+                (ServiceVersion.tenant_id == Service.tenant_id)
+                & (ServiceVersion.service_id == Service.id)
+                & (
+                    ServiceVersion.number
+                    == func.coalesce(Service.draft_version, Service.published_version)
+                ),
+            )
+            .where(Service.tenant_id == self.tenant_id)
+            .order_by(Service.code)
+        )
+        return [
+            ServiceOverview(
+                code=service.code,
+                status=service.status,
+                name=content.get("name", {}),
+                agency=content.get("agency", ""),
+                category=content.get("category", ""),
+                published_version=service.published_version,
+                draft_version=service.draft_version,
+                missing={
+                    locale: len(paths)
+                    for locale, paths in missing_by_locale(content, self.languages.locales).items()
+                },
+            )
+            for service, content in rows
+        ]
+
+    async def working_copy(self, code: str) -> dict[str, Any]:
+        """What an editor starts from: the draft if there is one, else the published version.
+
+        ``missing`` lists, per enabled locale, the texts it still lacks there.
+        """
+        service = await self._service(code)
+        number = service.draft_version or service.published_version
+        version = await self._version(service, number)
+        content = self._canonical(version.content, complete=False) if version else {}
+        return {
+            "code": service.code,
+            "status": service.status,
+            "version": number,
+            "published_version": service.published_version,
+            "draft_version": service.draft_version,
+            "content": content,
+            "missing": missing_by_locale(content, self.languages.locales),
+        }
 
     # --- writing -----------------------------------------------------------------
 
@@ -411,20 +490,14 @@ class CatalogueService:
 
     async def save_agency(self, entry: Mapping[str, Any], *, create: bool) -> tuple[Agency, bool]:
         """Create or update one agency from a checked entry; returns (row, changed)."""
-        row = (
-            await self.session.scalars(
-                select(Agency).where(
-                    Agency.tenant_id == self.tenant_id, Agency.code == entry["code"]
-                )
-            )
-        ).one_or_none()
+        row = await self._agency_row(entry["code"])
         if create and row is not None:
             raise CatalogueConflictError(
                 N_("an agency with code {code!r} exists already"),
                 detail={"code": entry["code"]},
                 code=entry["code"],
             )
-        values = {key: entry[key] for key in ("kind", "name", "description", "contact")}
+        values = self._agency_values(entry)
         if row is None:
             row = Agency(tenant_id=self.tenant_id, code=entry["code"], **values)
             self.session.add(row)
@@ -441,13 +514,7 @@ class CatalogueService:
     async def save_category(
         self, entry: Mapping[str, Any], *, create: bool
     ) -> tuple[Category, bool]:
-        row = (
-            await self.session.scalars(
-                select(Category).where(
-                    Category.tenant_id == self.tenant_id, Category.code == entry["code"]
-                )
-            )
-        ).one_or_none()
+        row = await self._category_row(entry["code"])
         if create and row is not None:
             raise CatalogueConflictError(
                 N_("a category with code {code!r} exists already"),
@@ -471,18 +538,16 @@ class CatalogueService:
         await self._bump_revision()
         return row, True
 
-    async def agency_entry(self, code: str) -> dict[str, Any]:
-        row = (
-            await self.session.scalars(
-                select(Agency).where(Agency.tenant_id == self.tenant_id, Agency.code == code)
-            )
-        ).one_or_none()
-        if row is None:
-            raise CatalogueEntryNotFoundError(
-                N_("no agency with code {code!r}"),
-                detail={"kind": "agency", "code": code},
-                code=code,
-            )
+    _AGENCY_VALUES = ("kind", "name", "description", "contact")
+
+    @classmethod
+    def _agency_values(cls, entry: Mapping[str, Any] | Agency) -> dict[str, Any]:
+        if isinstance(entry, Agency):
+            return {key: getattr(entry, key) for key in cls._AGENCY_VALUES}
+        return {key: entry[key] for key in cls._AGENCY_VALUES}
+
+    @staticmethod
+    def _agency_entry(row: Agency) -> dict[str, Any]:
         return {
             "code": row.code,
             "kind": row.kind,
@@ -491,12 +556,32 @@ class CatalogueService:
             "contact": row.contact,
         }
 
-    async def category_entry(self, code: str) -> dict[str, Any]:
-        row = (
+    async def _agency_row(self, code: str) -> Agency | None:
+        return (
+            await self.session.scalars(
+                select(Agency).where(Agency.tenant_id == self.tenant_id, Agency.code == code)
+            )
+        ).one_or_none()
+
+    async def _category_row(self, code: str) -> Category | None:
+        return (
             await self.session.scalars(
                 select(Category).where(Category.tenant_id == self.tenant_id, Category.code == code)
             )
         ).one_or_none()
+
+    async def agency_entry(self, code: str) -> dict[str, Any]:
+        row = await self._agency_row(code)
+        if row is None:
+            raise CatalogueEntryNotFoundError(
+                N_("no agency with code {code!r}"),
+                detail={"kind": "agency", "code": code},
+                code=code,
+            )
+        return self._agency_entry(row)
+
+    async def category_entry(self, code: str) -> dict[str, Any]:
+        row = await self._category_row(code)
         if row is None:
             raise CatalogueEntryNotFoundError(
                 N_("no category with code {code!r}"),
@@ -505,7 +590,98 @@ class CatalogueService:
             )
         return {"code": row.code, "order": row.position, "name": row.name}
 
+    async def agency_entries(self) -> list[dict[str, Any]]:
+        rows = await self.session.scalars(
+            select(Agency).where(Agency.tenant_id == self.tenant_id).order_by(Agency.code)
+        )
+        return [self._agency_entry(row) for row in rows.all()]
+
+    async def category_entries(self) -> list[dict[str, Any]]:
+        rows = await self.session.scalars(
+            select(Category)
+            .where(Category.tenant_id == self.tenant_id)
+            .order_by(Category.position, Category.code)
+        )
+        return [{"code": c.code, "order": c.position, "name": c.name} for c in rows.all()]
+
+    async def save_reference(
+        self, kind: ReferenceKind, code: str | None, data: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Create (``code`` None) or patch an agency or a category; live at once, audited.
+
+        A patch is a partial entry (texts merge per locale). Agencies and
+        categories are not versioned: a service refers to them by code, and its
+        own versions carry what the public sees of it.
+        """
+        checker = Checker("request", self.languages)
+        read = checker.agency if kind == "agency" else checker.category
+        current = self.agency_entry if kind == "agency" else self.category_entry
+        body = (
+            dict(data) if code is None else merge_patch(await current(code), {**data, "code": code})
+        )
+        entry = read("", body)
+        checker.raise_if_any()
+        if kind == "agency":
+            await self.save_agency(entry, create=code is None)
+        else:
+            await self.save_category(entry, create=code is None)
+        return await current(entry["code"])
+
     # --- bundle import and export --------------------------------------------------
+
+    async def read_import(self, data: bytes | str, *, source: str) -> CatalogueFile:
+        """Check a whole catalogue file for this tenant, writing nothing.
+
+        The file may refer to agencies and categories the tenant already has.
+        Raises :class:`CatalogueError` listing every problem with its place.
+        """
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise CatalogueError(
+                    [
+                        CatalogueProblem(
+                            source,
+                            f"byte {exc.start + 1}",
+                            N_("the file is not UTF-8 text"),
+                        )
+                    ]
+                ) from exc
+        agencies, categories = await self.known_codes()
+        return read_catalogue(
+            data,
+            source=source,
+            languages=self.languages,
+            known_agencies=agencies,
+            known_categories=categories,
+        )
+
+    async def plan_import(self, catalogue: CatalogueFile) -> ImportReport:
+        """What :meth:`import_catalogue` would create, update and leave, writing nothing."""
+        report = ImportReport()
+        for entry in catalogue.agencies:
+            agency = await self._agency_row(entry["code"])
+            self._count(
+                report,
+                "agencies",
+                existed=agency is not None,
+                changed=agency is None or self._agency_values(entry) != self._agency_values(agency),
+            )
+        for entry in catalogue.categories:
+            category = await self._category_row(entry["code"])
+            self._count(
+                report,
+                "categories",
+                existed=category is not None,
+                changed=category is None
+                or (category.position, category.name) != (entry["order"], entry["name"]),
+            )
+        for entry in catalogue.services:
+            service = await self._service_row(entry["code"], for_change=False)
+            changed = service is None or any(await self._import_changes(service, entry))
+            self._count(report, "services", existed=service is not None, changed=changed)
+        return report
 
     async def import_catalogue(self, catalogue: CatalogueFile) -> ImportReport:
         """Bring the catalogue to what the checked file says; unchanged entries stay untouched."""
@@ -534,35 +710,44 @@ class CatalogueService:
         bucket = report.unchanged if not changed else report.updated if existed else report.created
         bucket[kind] += 1
 
+    async def _service_row(self, code: str, *, for_change: bool) -> Service | None:
+        query = select(Service).where(Service.tenant_id == self.tenant_id, Service.code == code)
+        if for_change:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def _import_changes(
+        self, service: Service, entry: Mapping[str, Any]
+    ) -> tuple[bool, bool, bool]:
+        """What importing ``entry`` changes: (its draft, its published version, its status)."""
+        content = content_of(entry)
+        if entry["status"] == ServiceStatus.DRAFT:
+            draft = await self._version(service, service.draft_version)
+            return draft is None or draft.content != content, False, False
+        published = await self._version(service, service.published_version)
+        return (
+            False,
+            published is None or published.content != content,
+            service.status != entry["status"],
+        )
+
     async def _import_service(self, entry: Mapping[str, Any]) -> str:
         content = content_of(entry)
         status = ServiceStatus(entry["status"])
-        service = (
-            await self.session.scalars(
-                select(Service)
-                .where(Service.tenant_id == self.tenant_id, Service.code == entry["code"])
-                .with_for_update()
-            )
-        ).one_or_none()
+        service = await self._service_row(entry["code"], for_change=True)
         created = service is None
         if service is None:
             service = Service(tenant_id=self.tenant_id, code=entry["code"], status=status.value)
             self.session.add(service)
             await self.session.flush()
-        published = await self._version(service, service.published_version)
-        draft = await self._version(service, service.draft_version)
-        changed = created
-        if status is ServiceStatus.DRAFT:
-            if draft is None or draft.content != content:
-                await self._write_draft(service, content)
-                changed = True
-        else:
-            if published is None or published.content != content:
-                await self._publish_content(service, content)
-                changed = True
-            if service.status != status.value:
-                service.status = status.value
-                changed = True
+        draft_changes, publishes, restatus = await self._import_changes(service, entry)
+        if draft_changes:
+            await self._write_draft(service, content)
+        if publishes:
+            await self._publish_content(service, content)
+        if restatus:
+            service.status = status.value
+        changed = created or draft_changes or publishes or restatus
         if not changed:
             return "unchanged"
         await self._bump_revision()

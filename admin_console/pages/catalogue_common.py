@@ -1,0 +1,142 @@
+"""What every catalogue page shares: the service, the locale being edited, problems by field.
+
+The rules are ``asan.catalogue``'s; this module only turns requests into its
+calls and its problems into something to show next to a field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from asan.api.hosts import ServedOn, on
+from asan.catalogue.api import catalogue_service
+from asan.catalogue.bundle import CatalogueError
+from asan.catalogue.display import localized
+from asan.catalogue.service import CatalogueService
+from asan.errors import AsanError
+from asan.i18n import N_, current_locale, gettext
+from asan.tenancy import TenantRecord
+
+__all__ = [
+    "CHANNEL_LABELS",
+    "STATUS_LABELS",
+    "UNIT_LABELS",
+    "FieldProblems",
+    "catalogue_of",
+    "editing_locale",
+    "field_problems",
+    "opt",
+    "reader_text",
+    "whole_number",
+]
+
+CHANNEL_LABELS = {
+    "service_centre": N_("At a service centre"),
+    "mobile_unit": N_("At a mobile service unit"),
+    "online": N_("Online"),
+}
+UNIT_LABELS = {
+    "minutes": N_("minutes"),
+    "hours": N_("hours"),
+    "days": N_("days"),
+    "working_days": N_("working days"),
+}
+STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "published": N_("Published"),
+    "retired": N_("Retired"),
+    "superseded": N_("Superseded"),
+}
+
+
+def opt(permission: str) -> dict[str, Any]:
+    """``opt`` of a catalogue page: a tenant's host, and the one permission it needs."""
+    return {**on(ServedOn.TENANT), "permission": permission}
+
+
+async def catalogue_of(
+    request: Request[Any, Any, Any], db_session: AsyncSession, tenant: TenantRecord
+) -> CatalogueService:
+    """The same service the API uses, acting as the signed-in person."""
+    return await catalogue_service(request, db_session, tenant)
+
+
+def editing_locale(request: Request[Any, Any, Any], tenant: TenantRecord) -> str:
+    """The locale whose texts a page edits (``?locale=``), the tenant's default otherwise."""
+    wanted = request.query_params.get("locale")
+    return wanted if wanted in tenant.locales else tenant.default_locale
+
+
+def reader_text(text: Mapping[str, str] | None, tenant: TenantRecord) -> str:
+    """A catalogue text in the reader's language, else in the tenant's default."""
+    return localized(dict(text or {}), current_locale(), tenant.default_locale)
+
+
+def whole_number(raw: str) -> int | str:
+    """A typed number as an int when it is one; anything else is left for the checker."""
+    text = raw.strip()
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+@dataclass(slots=True)
+class FieldProblems:
+    """Problems of a form: by field (shown under it) and all of them (the summary)."""
+
+    by_field: dict[str, str]
+    summary: list[dict[str, str]]
+    """``{"field": id or "", "text": ...}``: the summary links to the field when it has one."""
+
+    def __bool__(self) -> bool:
+        return bool(self.summary)
+
+
+def field_problems(
+    exc: AsanError,
+    fields: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
+    *,
+    otherwise: str = "",
+) -> FieldProblems:
+    """Put each problem of ``exc`` next to its field.
+
+    ``fields`` maps a problem's path (``name.en``, ``fee.amount``) or its start
+    (``fee``) to a field's id; ``labels`` names the fields in the summary. An
+    error that is not a list of problems goes under the field ``otherwise``.
+    """
+    locale = current_locale()
+    labels = labels or {}
+    if not isinstance(exc, CatalogueError):
+        message = exc.message_in(locale)
+        return FieldProblems(
+            {otherwise: message} if otherwise else {}, [{"field": otherwise, "text": message}]
+        )
+    by_field: dict[str, str] = {}
+    summary: list[dict[str, str]] = []
+    for problem in exc.problems:
+        reason = problem.reason_in(locale)
+        field = _field_of(problem.path, fields)
+        if field:
+            by_field.setdefault(field, reason)
+            label = labels.get(field, problem.path)
+            summary.append(
+                {"field": field, "text": gettext("{label}: {reason}", label=label, reason=reason)}
+            )
+        else:
+            where = problem.path or problem.file
+            summary.append({"field": "", "text": f"{where}: {reason}" if where else reason})
+    return FieldProblems(by_field, summary)
+
+
+def _field_of(path: str, fields: Mapping[str, str]) -> str:
+    candidate = path
+    while candidate:
+        if candidate in fields:
+            return fields[candidate]
+        cut = max(candidate.rfind("."), candidate.rfind("["))
+        candidate = candidate[:cut] if cut > 0 else ""
+    return ""
