@@ -32,6 +32,7 @@ from asan.logging import configure_logging
 from asan.models import metadata as _complete_metadata  # noqa: F401 - load every model
 from asan.plugins import PluginHost, discover
 from asan.tenancy import TenantRegistry
+from asan.translations import UiTextOverridesPlugin
 
 log = structlog.get_logger(__name__)
 
@@ -114,6 +115,7 @@ def create_app(
             CorePlugin(settings, database, owns_database=owns_database),
             RequestContextPlugin(),
             LocalePlugin(),
+            UiTextOverridesPlugin(),
             ErrorsPlugin(),
             HealthPlugin(),
             MetricsPlugin(),

@@ -4,7 +4,9 @@ Owns the request's locale (negotiated by ``LocalePlugin`` from ``?lang=``,
 the ``asan_locale`` cookie, ``Accept-Language`` and the tenant's default,
 always among the tenant's enabled locales, and carried in a context
 variable), the compiled gettext catalogues under ``i18n/``, translation in
-Python (``gettext``, ``ngettext``, ``N_``) and in Jinja2 templates
+Python (``gettext``, ``ngettext``, ``N_``), a tenant's own wording of UI
+strings made current for a request (``use_overrides``; the rows and their
+rules are ``asan.translations``'s) and in Jinja2 templates
 (``jinja_environment``), text direction from Babel's locale data, and the
 Babel workflow behind ``asan i18n extract | update | compile | coverage``.
 """
@@ -20,7 +22,7 @@ from asan.i18n._locale import (
     text_direction,
     use_locale,
 )
-from asan.i18n._messages import N_, gettext, ngettext
+from asan.i18n._messages import N_, Overrides, gettext, ngettext, overridden, use_overrides
 from asan.i18n._middleware import (
     LocaleMiddleware,
     LocalePlugin,
@@ -41,10 +43,15 @@ from asan.i18n._workflow import (
     LocaleCoverage,
     MessageCatalogueError,
     Outcome,
+    PlaceholderMismatch,
+    UiMessage,
     compile_catalogues,
     extract_messages,
+    placeholder_mismatch,
+    platform_translations,
     tenant_coverage,
     ui_coverage,
+    ui_messages,
     update_catalogues,
 )
 
@@ -62,6 +69,9 @@ __all__ = [
     "LocalePlugin",
     "MessageCatalogueError",
     "Outcome",
+    "Overrides",
+    "PlaceholderMismatch",
+    "UiMessage",
     "add_language_headers",
     "catalogued_locales",
     "compile_catalogues",
@@ -76,12 +86,17 @@ __all__ = [
     "match_locale",
     "negotiate_locale",
     "ngettext",
+    "overridden",
     "parse_accept_language",
+    "placeholder_mismatch",
+    "platform_translations",
     "request_locale",
     "tenant_coverage",
     "text_direction",
     "translations",
     "ui_coverage",
+    "ui_messages",
     "update_catalogues",
     "use_locale",
+    "use_overrides",
 ]

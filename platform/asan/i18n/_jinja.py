@@ -17,9 +17,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, select_autoescape
+from markupsafe import escape
 
 from asan.i18n._catalogues import translations
 from asan.i18n._locale import current_locale, language_name, language_tag, text_direction
+from asan.i18n._messages import overridden
 
 
 class _InstallGettextCallables(Protocol):
@@ -36,6 +38,14 @@ class _InstallGettextCallables(Protocol):
 
 
 def _gettext(message: str) -> str:
+    """A tenant's own wording first; it is escaped, being the tenant's text, not the platform's.
+
+    Newstyle gettext marks what this returns as safe markup (the platform's
+    translations are trusted); a tenant admin's wording is shown as text.
+    """
+    own = overridden(message)
+    if own is not None:
+        return escape(own)
     return translations(current_locale()).gettext(message)
 
 

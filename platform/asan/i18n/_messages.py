@@ -8,6 +8,10 @@ with code {code!r}", code=code)``. Jinja2 templates use Jinja's own
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Any
 
 import structlog
@@ -16,6 +20,36 @@ from asan.i18n._catalogues import translations
 from asan.i18n._locale import current_locale
 
 log = structlog.get_logger(__name__)
+
+Overrides = Mapping[str, Mapping[str, str]]
+"""A tenant's own wording: locale -> message id -> text (see ``asan.translations``)."""
+
+_NO_OVERRIDES: Overrides = MappingProxyType({})
+_overrides: ContextVar[Overrides] = ContextVar("asan_ui_overrides", default=_NO_OVERRIDES)
+
+
+@contextmanager
+def use_overrides(overrides: Overrides) -> Iterator[Overrides]:
+    """Let ``overrides`` replace the platform's translations for the block (one request).
+
+    Keyed by locale, so that a block that switches locale (``use_locale``)
+    gets that locale's wording, never the request's. A context variable, like
+    the locale: concurrent requests of other tenants never see them, and the
+    previous value is restored on exit.
+    """
+    token = _overrides.set(overrides)
+    try:
+        yield overrides
+    finally:
+        _overrides.reset(token)
+
+
+def overridden(message: str) -> str | None:
+    """The current tenant's own wording of ``message`` in the current locale, if it has one.
+
+    Plural and contextual messages have none: they stay with the platform's catalogues.
+    """
+    return _overrides.get().get(current_locale(), {}).get(message)
 
 
 def N_(message: str) -> str:
@@ -45,7 +79,10 @@ def _fill(translated: str, source: str, params: dict[str, Any]) -> str:
 
 def gettext(message: str, **params: Any) -> str:
     """``message`` in the current locale (itself if untranslated), placeholders filled."""
-    return _fill(translations(current_locale()).gettext(message), message, params)
+    translated = overridden(message)
+    if translated is None:
+        translated = translations(current_locale()).gettext(message)
+    return _fill(translated, message, params)
 
 
 def ngettext(singular: str, plural: str, n: int, /, **params: Any) -> str:

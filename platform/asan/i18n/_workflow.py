@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import string
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -373,3 +374,121 @@ def tenant_coverage(
         )
         for locale in locales
     ]
+
+
+# --- messages, for tenants' own wording (asan.translations) ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UiMessage:
+    """One message of ``messages.pot`` that a tenant may reword."""
+
+    id: str
+    in_templates: bool
+    """Shown by a Jinja2 template: ``%(name)s`` placeholders, ``%`` written ``%%``."""
+    in_code: bool
+    """Shown by Python code: ``{name}`` placeholders (``str.format``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceholderMismatch:
+    """How a text's placeholders disagree with its message id's (all empty: they agree)."""
+
+    missing: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    malformed: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.unknown or self.malformed)
+
+
+def _template_messages(path: Path) -> tuple[UiMessage, ...]:
+    messages = []
+    for message in _read(path):
+        if not message.id or message.pluralizable or message.context:
+            continue  # plural and contextual messages stay with the platform's catalogues
+        files = [location for location, _ in message.locations]
+        messages.append(
+            UiMessage(
+                id=str(message.id),
+                in_templates=any(name.endswith(".html") for name in files),
+                in_code=any(name.endswith(".py") for name in files) or not files,
+            )
+        )
+    return tuple(messages)
+
+
+_MESSAGES_MEMO: dict[tuple[Path, int], tuple[UiMessage, ...]] = {}
+
+
+def ui_messages(directory: Path) -> tuple[UiMessage, ...]:
+    """The singular messages of ``messages.pot``, in its order (read again when it changes)."""
+    path = directory / TEMPLATE_FILE
+    try:
+        modified = path.stat().st_mtime_ns
+    except FileNotFoundError as exc:
+        raise MessageCatalogueError([f"{path}: no such file"]) from exc
+    key = (path, modified)
+    if key not in _MESSAGES_MEMO:
+        _MESSAGES_MEMO.clear()
+        _MESSAGES_MEMO[key] = _template_messages(path)
+    return _MESSAGES_MEMO[key]
+
+
+def platform_translations(directory: Path, locale: str) -> dict[str, str]:
+    """Message id -> the platform's own translation in ``locale`` (translated ones only)."""
+    path = catalogue_path(directory, locale)
+    if not path.is_file():
+        return {}
+    return {
+        str(message.id): str(message.string)
+        for message in _read(path, locale)
+        if message.id and not message.pluralizable and _is_translated(message)
+    }
+
+
+_PERCENT_FIELD = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +-]*\d*(?:\.\d+)?(?P<kind>[a-zA-Z%])")
+
+
+def _percent_placeholders(text: str) -> set[str] | None:
+    """The ``%(name)s`` fields of a Jinja2 message, or None if a ``%`` is not a field."""
+    names: set[str] = set()
+    position = 0
+    while (start := text.find("%", position)) != -1:
+        match = _PERCENT_FIELD.match(text, start)
+        if match is None:
+            return None
+        if match.group("kind") != "%":
+            if not match.group("name"):
+                return None  # positional fields cannot be filled by name
+            names.add(match.group("name"))
+        position = match.end()
+    return names
+
+
+def placeholder_mismatch(message: UiMessage, text: str) -> PlaceholderMismatch:
+    """Whether ``text`` can stand for ``message`` wherever it is shown.
+
+    The same rules as the translators' (:func:`placeholder_problems`): the
+    same ``{name}`` fields in Python messages, the same ``%(name)s`` fields in
+    templates, where a lone ``%`` must be written ``%%``.
+    """
+    missing: set[str] = set()
+    unknown: set[str] = set()
+    malformed = False
+    styles = []
+    if message.in_code and "{" in message.id:
+        styles.append(_placeholders)
+    if message.in_templates:
+        styles.append(_percent_placeholders)
+    for fields_of in styles:
+        expected = fields_of(message.id)
+        if expected is None:
+            continue  # the id's braces or percent signs are text, not fields
+        found = fields_of(text)
+        if found is None:
+            malformed = True
+            continue
+        missing |= expected - found
+        unknown |= found - expected
+    return PlaceholderMismatch(tuple(sorted(missing)), tuple(sorted(unknown)), malformed)

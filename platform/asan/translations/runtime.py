@@ -1,0 +1,127 @@
+"""Tenants' own wording at request time: a per-process cache and the middleware using it.
+
+Each process keeps every tenant's overrides (all its locales) as one
+immutable mapping, keyed by the tenant's id. A change made in this process
+drops the tenant's copy once it commits; other processes read the rows again
+at most every ``refresh_seconds`` (the policy's refresh setting: overrides,
+like roles, are a tenant admin's change that should show within a second).
+
+The middleware makes the request's tenant's mapping current
+(``asan.i18n.use_overrides``) around the handler, so that ``gettext`` in
+Python and ``_()`` in templates find it; a request without a tenant (the base
+domain) and every request after this one see none.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.plugins import InitPluginProtocol
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy import select
+
+from asan.config import Settings
+from asan.db import Database, TenantScope, mostly_reading
+from asan.i18n import Overrides, use_overrides
+from asan.tenancy import TenantRecord
+from asan.translations.models import UiTextOverride
+
+STATE_KEY = "ui_text_overrides"
+"""Where the app keeps its :class:`OverrideCache` (``app.state``)."""
+
+_TENANT_STATE_KEY = "asan_tenant"
+"""Where ``asan.api.context`` leaves the request's TenantRecord."""
+
+NO_OVERRIDES: Overrides = MappingProxyType({})
+
+
+@dataclass(slots=True)
+class _Entry:
+    overrides: Overrides
+    checked_at: float
+
+
+class OverrideCache:
+    def __init__(self, database: Database, *, refresh_seconds: float) -> None:
+        self.database = database
+        self.refresh_seconds = refresh_seconds
+        self._entries: dict[uuid.UUID, _Entry] = {}
+        self._generation: dict[uuid.UUID, int] = {}
+        """Bumped by ``forget``: a read that started before it must not be stored."""
+
+    def forget(self, tenant_id: uuid.UUID) -> None:
+        self._generation[tenant_id] = self._generation.get(tenant_id, 0) + 1
+        self._entries.pop(tenant_id, None)
+
+    async def get(self, tenant: TenantRecord) -> Overrides:
+        entry = self._entries.get(tenant.id)
+        now = time.monotonic()
+        if entry is not None and now - entry.checked_at < self.refresh_seconds:
+            return entry.overrides
+        generation = self._generation.get(tenant.id, 0)
+        by_locale: dict[str, dict[str, str]] = {}
+        with mostly_reading():  # a read beside the request's own transaction
+            async with self.database.transaction(TenantScope(tenant.id, tenant.code)) as session:
+                rows = await session.execute(
+                    select(
+                        UiTextOverride.locale, UiTextOverride.message_id, UiTextOverride.text
+                    ).where(UiTextOverride.tenant_id == tenant.id)
+                )
+                for locale, message_id, text in rows.tuples():
+                    by_locale.setdefault(locale, {})[message_id] = text
+        overrides: Overrides = MappingProxyType(
+            {locale: MappingProxyType(texts) for locale, texts in by_locale.items()}
+        )
+        if self._generation.get(tenant.id, 0) == generation:
+            self._entries[tenant.id] = _Entry(overrides, now)
+        return overrides
+
+
+def override_cache(app: Litestar) -> OverrideCache:
+    cache: OverrideCache = app.state[STATE_KEY]
+    return cache
+
+
+class OverridesMiddleware:
+    """Around each tenant request: that tenant's wording, and only for this request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        tenant: TenantRecord | None = (
+            scope.get("state", {}).get(_TENANT_STATE_KEY)
+            if scope["type"] in ("http", "websocket")
+            else None
+        )
+        if tenant is None:
+            with use_overrides(NO_OVERRIDES):
+                await self.app(scope, receive, send)
+            return
+        overrides = await override_cache(Litestar.from_scope(scope)).get(tenant)
+        with use_overrides(overrides):
+            await self.app(scope, receive, send)
+
+
+class UiTextOverridesPlugin(InitPluginProtocol):
+    """The per-process cache of tenants' overrides and the middleware applying them.
+
+    The middleware is appended: it runs inside the request-context middleware
+    (which puts itself first and finds the tenant), whatever the plugins' order.
+    """
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        settings: Settings = app_config.state["settings"]
+        app_config.state[STATE_KEY] = OverrideCache(
+            app_config.state["database"], refresh_seconds=settings.policy_refresh_seconds
+        )
+        middleware: list[Any] = list(app_config.middleware)
+        if OverridesMiddleware not in middleware:
+            app_config.middleware.append(OverridesMiddleware)
+        return app_config
