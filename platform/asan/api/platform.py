@@ -9,13 +9,10 @@ from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.plugins import InitPluginProtocol
 
-import asan
 from asan.api.hosts import ServedOn, on
 from asan.api.schemas import TenantDirectoryEntry
-from asan.db import Database
-from asan.db.migrate import current_revisions
-from asan.plugins import discover
 from asan.tenancy import TenantRegistry
+from asan.upgrade.status import platform_status
 
 
 @get("/tenants", summary="Countries served by this instance", opt={"permission": "public"})
@@ -35,24 +32,8 @@ async def tenant_directory(state: State) -> list[TenantDirectoryEntry]:
     opt={"permission": "platform.plugins"},
 )
 async def platform_version(state: State) -> dict[str, Any]:
-    database: Database = state.database
-    async with database.system_connection() as connection:
-        revisions = await connection.run_sync(current_revisions)
-    catalogue = discover()
-    return {
-        "version": asan.__version__,
-        "schema": {"current": sorted(revisions), "head": sorted(state.schema_heads)},
-        "plugins": [
-            {
-                "name": name,
-                "kind": plugin.spec.kind.value,
-                "distribution": plugin.distribution,
-                "version": plugin.version,
-            }
-            for name, plugin in sorted(catalogue.installed.items())
-        ],
-        "broken_plugins": catalogue.broken,
-    }
+    status = await platform_status(state.database, state.schema_heads)
+    return status.as_json()
 
 
 class PlatformApiPlugin(InitPluginProtocol):

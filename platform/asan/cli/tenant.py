@@ -12,14 +12,11 @@ import click
 from rich.progress import Progress
 from sqlalchemy import select
 
-from asan.access.loading import chain, policy_seeder, read_bundle_policies
 from asan.audit import AuditEvent
-from asan.catalogue.loading import catalogue_loader, read_bundle_catalogues
 from asan.cli._context import CliContext
 from asan.cli._output import cli_actor, print_json, progress, stderr, stdout
 from asan.db import Database, TenantScope
 from asan.db.migrate import head_revisions
-from asan.plugins.loading import check_bundle_plugins
 from asan.portability import (
     ExportReport,
     ImportReport,
@@ -27,8 +24,9 @@ from asan.portability import (
     export_tenant,
     import_tenant,
 )
-from asan.tenancy import LoadReport, TenantRecord, TenantRegistry, TenantStatus, read_bundles
+from asan.tenancy import LoadReport, TenantRecord, TenantRegistry, TenantStatus
 from asan.tenancy.bundle import bundle_directories
+from asan.tenancy.loading import check_bundles, load_checked_bundles
 
 
 def _registry(database: Database, context: CliContext) -> TenantRegistry:
@@ -113,30 +111,17 @@ def show(context: CliContext, code: str, as_json: bool) -> None:
 
 def load_bundles(context: CliContext, path: Path) -> LoadReport:
     """Validate every bundle under ``path``, then write them all in one transaction."""
-    directories = bundle_directories(path)
-    bundles = read_bundles(directories)  # raises with every problem; nothing written yet
-    catalogues = read_bundle_catalogues(bundles)  # likewise
-    policies = read_bundle_policies(bundles)  # likewise
-    check_bundle_plugins(
-        bundles,
-        {code: {a["code"] for a in catalogue.agencies} for code, catalogue in catalogues.items()},
-    )  # likewise
+    checked = check_bundles(bundle_directories(path))  # raises with every problem
 
     async def write(database: Database) -> LoadReport:
-        with progress("loading tenants", total=len(bundles)) as bar:
+        with progress("loading tenants", total=len(checked.bundles)) as bar:
             task = bar.task_ids[0]
 
             def step(message: str) -> None:
                 bar.update(task, advance=1, current=message)
 
-            return await _registry(database, context).load(
-                bundles,
-                actor=cli_actor(),
-                progress=step,
-                with_each=chain(
-                    catalogue_loader(catalogues, actor=cli_actor()),
-                    policy_seeder(policies, actor=cli_actor()),
-                ),
+            return await load_checked_bundles(
+                _registry(database, context), checked, actor=cli_actor(), progress=step
             )
 
     return context.run_with_database(write)
