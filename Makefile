@@ -10,8 +10,10 @@ PLUGINS := $(wildcard plugins/*/pyproject.toml)
 INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Browsers come from Debian (make browser), never from Playwright's own download.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help install catalogues run test lint format bench clean chart-bundles
+.PHONY: help install catalogues browser run test lint format bench clean chart-bundles vendor-htmx
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,8 +36,21 @@ catalogues: install ## Compile the UI message catalogues (i18n/*/LC_MESSAGES/mes
 run: install catalogues ## Install, migrate the SQLite database under var/, load tenants/, serve on :8000
 	$(BIN)/asan demo --host $(HOST) --port $(PORT)
 
+CHROMIUM := /usr/bin/chromium
+browser: ## Install Debian's Chromium for the browser tests (tests/browser) when it is missing
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing Debian's chromium for the browser tests (apt-get, log: var/apt-chromium.log)"; \
+		mkdir -p var; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends chromium fonts-dejavu-core > var/apt-chromium.log 2>&1 \
+			|| { apt-get update >> var/apt-chromium.log 2>&1 \
+				&& apt-get install -y --no-install-recommends chromium fonts-dejavu-core >> var/apt-chromium.log 2>&1; } \
+			|| { tail -20 var/apt-chromium.log; echo "FATAL: could not install chromium; the browser tests cannot run" >&2; exit 1; }; \
+		test -x $(CHROMIUM) || { echo "FATAL: chromium installed but $(CHROMIUM) is missing" >&2; exit 1; }; \
+	fi
+
 TEST_JOBS ?= auto
-test: install catalogues ## Run the whole test suite (PostgreSQL too when ASAN_TEST_DATABASE_URL is set)
+test: install catalogues browser ## Run the whole test suite (PostgreSQL too when ASAN_TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist worksteal
 
 lint: install ## ruff (lint and format check) and mypy
@@ -63,3 +78,21 @@ chart-bundles: ## Copy tenants/ into the Helm chart's demo bundles (a test fails
 		cp $$dir/tenant.toml $$dir/catalogue.yaml $$dir/policy.csv helm/asan/files/tenants/$$code/; \
 	done
 	@echo "helm/asan/files/tenants/ now matches tenants/"
+
+HTMX := admin_console/static/vendor/htmx
+vendor-htmx: ## Re-fetch htmx (VENDORED.toml's version) with npm pack, check its integrity, copy it
+	@version=$$(sed -n 's/^version = "\(.*\)"$$/\1/p' $(HTMX)/VENDORED.toml); \
+	recorded=$$(sed -n 's/^integrity = "\(.*\)"$$/\1/p' $(HTMX)/VENDORED.toml); \
+	test -n "$$version" -a -n "$$recorded" || { echo "FATAL: no version or integrity in $(HTMX)/VENDORED.toml" >&2; exit 1; }; \
+	work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
+	echo "fetching htmx.org@$$version with npm pack"; \
+	(cd "$$work" && npm pack --silent "htmx.org@$$version" > /dev/null); \
+	tarball="$$work/htmx.org-$$version.tgz"; \
+	actual="sha512-$$(openssl dgst -sha512 -binary "$$tarball" | base64 -w0)"; \
+	if [ "$$actual" != "$$recorded" ]; then \
+		echo "FATAL: htmx.org@$$version tarball integrity $$actual differs from VENDORED.toml's $$recorded" >&2; exit 1; \
+	fi; \
+	tar -xzf "$$tarball" -C "$$work"; \
+	cp "$$work/package/dist/htmx.min.js" "$$work/package/LICENSE" $(HTMX)/; \
+	echo "integrity checked; copied dist/htmx.min.js and LICENSE into $(HTMX)/"; \
+	echo "sha256 = \"$$(sha256sum $(HTMX)/htmx.min.js | cut -d' ' -f1)\"  (must match VENDORED.toml)"
