@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from litestar import Router
-from litestar.handlers import HTTPRouteHandler
 from litestar.config.app import AppConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException
+from litestar.handlers import HTTPRouteHandler
 from litestar.plugins import InitPluginProtocol
 from litestar.static_files import create_static_files_router
 

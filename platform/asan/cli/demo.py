@@ -98,9 +98,15 @@ def demo(
         return
     for code, outcome in report.outcomes.items():
         click.echo(
-            f"tenant {code}: {outcome.value} -> http://{code}.{settings.base_domain}:{port}/api/v1/tenant",
+            f"tenant {code}: {outcome.value} -> http://{code}.{settings.base_domain}:{port}/api/v1/tenant"
+            f" , console http://{code}.{settings.base_domain}:{port}/console/",
             err=True,
         )
+    click.echo(
+        f"central team's console: http://{settings.base_domain}:{port}/console/"
+        " (platform_operator@platform)",
+        err=True,
+    )
     click.echo(
         f"demo staff: <role>@<tenant> (e.g. tenant_admin@az), {len(staff)} accounts; "
         "asan demo --accounts lists them",
