@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_console.rendering import viewer_of
 from asan.access.authorizer import Authorizer
-from asan.access.staff import StaffAdministration, StaffProblemsError
+from asan.access.staff_admin import StaffAdministration
+from asan.access.staff_rules import StaffProblemsError
 from asan.api.hosts import ServedOn, on
 from asan.authz import PolicyError
 from asan.errors import AsanError

@@ -1,7 +1,7 @@
 """Console pages: staff accounts, adding one, and a member's roles, status and password.
 
 The rules (who may grant what, separation of duties, nobody left able to edit
-the policy, not suspending oneself) are ``asan.access.staff``'s; a refused
+the policy, not suspending oneself) are ``asan.access.staff_admin``'s; a refused
 change is shown on the form and nothing is written.
 """
 
@@ -12,12 +12,14 @@ from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_console.pages.people_shared import Problems, needs, staff_administration
 from admin_console.rendering import form_data, form_lists, redirect, render
-from asan.access.staff import AGENCY_ROLE, MIN_PASSWORD_LENGTH, StaffAdministration
+from asan.access.staff_admin import StaffAdministration
+from asan.access.staff_rules import AGENCY_ROLE, MIN_PASSWORD_LENGTH
 from asan.catalogue.models import Agency
 from asan.db import utcnow
 from asan.errors import AsanError
@@ -181,47 +183,36 @@ async def change_roles(
     )
 
 
-async def _set_active(
-    request: Request[Any, Any, Any],
-    username: str,
-    db_session: AsyncSession,
-    tenant: TenantRecord,
-    *,
-    active: bool,
-) -> Response[str]:
-    admin = await staff_administration(request, db_session, tenant)
-    try:
-        await admin.set_active(username, active)
-    except AsanError as exc:
-        return await _member_page(
-            request, admin, tenant, username, problems=Problems.of(exc), form="status"
+def _status_change(action: str, *, active: bool) -> HTTPRouteHandler:
+    """``POST /staff/<username>/<action>``: suspend (its sessions stop working at once)
+    or reactivate the account."""
+
+    @post(f"/staff/{{username:str}}/{action}", opt=needs("staff.manage"), name=f"staff_{action}")
+    async def change_status(
+        request: Request[Any, Any, Any],
+        username: FromPath[str],
+        db_session: NamedDependency[AsyncSession],
+        tenant: NamedDependency[TenantRecord],
+    ) -> Response[str]:
+        admin = await staff_administration(request, db_session, tenant)
+        try:
+            await admin.set_active(username, active)
+        except AsanError as exc:
+            return await _member_page(
+                request, admin, tenant, username, problems=Problems.of(exc), form="status"
+            )
+        notice = (
+            gettext("{user} can sign in again.", user=username)
+            if active
+            else gettext("{user} is suspended and signed out everywhere.", user=username)
         )
-    notice = (
-        gettext("{user} can sign in again.", user=username)
-        if active
-        else gettext("{user} is suspended and signed out everywhere.", user=username)
-    )
-    return redirect(request, _staff_page(username), notice=notice)
+        return redirect(request, _staff_page(username), notice=notice)
+
+    return change_status
 
 
-@post("/staff/{username:str}/suspend", opt=needs("staff.manage"))
-async def suspend(
-    request: Request[Any, Any, Any],
-    username: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
-    tenant: NamedDependency[TenantRecord],
-) -> Response[str]:
-    return await _set_active(request, username, db_session, tenant, active=False)
-
-
-@post("/staff/{username:str}/reactivate", opt=needs("staff.manage"))
-async def reactivate(
-    request: Request[Any, Any, Any],
-    username: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
-    tenant: NamedDependency[TenantRecord],
-) -> Response[str]:
-    return await _set_active(request, username, db_session, tenant, active=True)
+suspend = _status_change("suspend", active=False)
+reactivate = _status_change("reactivate", active=True)
 
 
 @post("/staff/{username:str}/password", opt=needs("staff.manage"))

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin_console.pages.people_shared import Problems, needs
 from admin_console.rendering import form_data, redirect, render
 from asan.access.authorizer import Authorizer
-from asan.access.staff import grantable_roles
+from asan.access.staff_rules import grantable_roles
 from asan.db import utcnow
 from asan.errors import AsanError
 from asan.i18n import gettext

@@ -7,7 +7,6 @@ valid bundle is written in one transaction (``asan.tenancy.loading``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,10 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from admin_console.pages.platform_tenants import TENANTS, actor_of, registry_of
 from admin_console.rendering import redirect, render
+from asan.access.loading import NOTE_SEPARATOR, POLICY_KEPT, POLICY_SEEDED
 from asan.authz import PolicyError
 from asan.catalogue.bundle import CatalogueError
+from asan.catalogue.loading import CATALOGUE_KEPT, seeded_services
 from asan.i18n import N_, current_locale, gettext, ngettext
 from asan.tenancy import BundleError, LoadOutcome, LoadReport
 from asan.tenancy.loading import (
@@ -43,18 +44,18 @@ _OUTCOMES = {
         "Tenant {code} was already exactly as in this bundle: nothing changed."
     ),
 }
-_SEEDED_SERVICES = re.compile(r"^catalogue seeded \((\d+) services\)$")
 _NOTES = {
-    "catalogue kept": N_(
+    CATALOGUE_KEPT: N_(
         "Its catalogue was kept as it is: a bundle's catalogue is used only for a tenant "
         "that has none yet."
     ),
-    "policy seeded": N_("Its roles were set from policy.csv."),
-    "policy kept": N_(
+    POLICY_SEEDED: N_("Its roles were set from policy.csv."),
+    POLICY_KEPT: N_(
         "Its roles were kept as they are: a bundle's policy.csv is used only for a tenant "
         "that has none yet."
     ),
 }
+"""The loaders' notes, by the constant each loader returns, in the reader's language."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +80,8 @@ def _problems(exc: BundleError | CatalogueError | PolicyError) -> list[Problem]:
 
 def _note(note: str) -> str:
     """A loader's note (English, for the CLI) in the reader's language."""
-    seeded = _SEEDED_SERVICES.match(note)
-    if seeded:
-        count = int(seeded.group(1))
+    count = seeded_services(note)
+    if count is not None:
         return ngettext(
             "Its catalogue was loaded ({count} service).",
             "Its catalogue was loaded ({count} services).",
@@ -93,7 +93,7 @@ def _note(note: str) -> str:
 
 def _outcome(report: LoadReport, code: str) -> str:
     sentences = [gettext(_OUTCOMES[report.outcomes[code]], code=code)]
-    for note in filter(None, report.notes.get(code, "").split(", ")):
+    for note in filter(None, report.notes.get(code, "").split(NOTE_SEPARATOR)):
         sentences.append(_note(note))
     return " ".join(sentences)
 

@@ -8,6 +8,9 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from admin_console.pages.platform_bundles import _note
+from asan.access.loading import POLICY_KEPT, POLICY_SEEDED
+from asan.catalogue.loading import CATALOGUE_KEPT, seeded_note, seeded_services
 from asan.db import Database
 from asan.errors import TenantNotFoundError
 from asan.tenancy import TenantRegistry, TenantStatus
@@ -186,6 +189,26 @@ async def test_a_good_bundle_creates_the_tenant_whose_host_then_serves_it(
     notice = (await client.get(again.headers["location"])).text
     assert "nothing changed" in notice
     assert "Its catalogue was kept as it is" in notice
+
+
+@pytest.mark.parametrize(
+    ("note", "sentence"),
+    [
+        (seeded_note(1), "Its catalogue was loaded (1 service)."),
+        (seeded_note(62), "Its catalogue was loaded (62 services)."),
+        (CATALOGUE_KEPT, "Its catalogue was kept as it is"),
+        (POLICY_SEEDED, "Its roles were set from policy.csv."),
+        (POLICY_KEPT, "Its roles were kept as they are"),
+    ],
+)
+def test_every_note_a_bundle_loader_returns_reads_as_a_sentence(note: str, sentence: str) -> None:
+    assert _note(note).startswith(sentence)
+
+
+def test_a_seeded_catalogue_note_gives_back_its_number_of_services() -> None:
+    assert seeded_services(seeded_note(30)) == 30
+    assert seeded_services(CATALOGUE_KEPT) is None
+    assert seeded_services(seeded_note(30) + "!") is None
 
 
 async def test_platform_page_lists_installed_plugins_and_the_tenants_naming_them(

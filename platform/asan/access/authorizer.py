@@ -8,11 +8,11 @@ restart (and at once in the process that made it).
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan.access.store import policy_revision, stored_policy_text
 from asan.authz import (
@@ -27,9 +27,10 @@ from asan.authz import (
     platform_templates,
     read_policy,
 )
-from asan.db import Database, TenantScope, mostly_reading
+from asan.db import Database
 from asan.identity.service import Principal
 from asan.tenancy import TenantRecord
+from asan.tenancy.cache import TenantCache
 
 log = structlog.get_logger(__name__)
 
@@ -37,10 +38,9 @@ PLATFORM_OPERATOR = "platform_operator"
 """What every platform operator is: their table is the grant (no per-tenant policy)."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Loaded:
     revision: int
-    checked_at: float
     policy: TenantPolicy
 
 
@@ -50,10 +50,14 @@ class Authorizer:
         self.refresh_seconds = refresh_seconds
         self.templates = platform_templates()
         self.engine = PolicyEngine(self.templates.casbin_rules)
-        self._loaded: dict[uuid.UUID, _Loaded] = {}
+        self._loaded: TenantCache[_Loaded] = TenantCache(
+            database, refresh_seconds=refresh_seconds, load=self._read_if_revised
+        )
+        self._in_engine: dict[uuid.UUID, _Loaded] = {}
+        """What the engine holds of each tenant: the rules of the policy last handed out."""
 
     def forget(self, tenant_id: uuid.UUID) -> None:
-        self._loaded.pop(tenant_id, None)
+        self._loaded.forget(tenant_id)
 
     def empty_policy(self, tenant: TenantRecord) -> TenantPolicy:
         return read_policy(
@@ -61,17 +65,21 @@ class Authorizer:
         )
 
     async def policy(self, tenant: TenantRecord) -> TenantPolicy:
-        loaded = self._loaded.get(tenant.id)
-        now = time.monotonic()
-        if loaded is not None and now - loaded.checked_at < self.refresh_seconds:
-            return loaded.policy
-        with mostly_reading():  # a read beside the request's own transaction
-            async with self.database.transaction(TenantScope(tenant.id, tenant.code)) as session:
-                revision = await policy_revision(session, tenant.id)
-                if loaded is not None and loaded.revision == revision:
-                    loaded.checked_at = now
-                    return loaded.policy
-                text = await stored_policy_text(session, tenant.id)
+        loaded = await self._loaded.get(tenant)
+        # Swapped here rather than when read: a read that a ``forget`` overtook is
+        # not kept, and the engine follows whatever the cache hands out next.
+        if self._in_engine.get(tenant.id) is not loaded:
+            self.engine.replace_domain(tenant.code, loaded.policy.casbin_rules)
+            self._in_engine[tenant.id] = loaded
+        return loaded.policy
+
+    async def _read_if_revised(
+        self, session: AsyncSession, tenant: TenantRecord, kept: _Loaded | None
+    ) -> _Loaded:
+        revision = await policy_revision(session, tenant.id)
+        if kept is not None and kept.revision == revision:
+            return kept
+        text = await stored_policy_text(session, tenant.id)
         try:
             policy = read_policy(
                 text or "",
@@ -84,9 +92,7 @@ class Authorizer:
             # since): the tenant's own rules are off, the templates still apply.
             log.error("stored policy rejected", error=exc.message)
             policy = self.empty_policy(tenant)
-        self.engine.replace_domain(tenant.code, policy.casbin_rules)
-        self._loaded[tenant.id] = _Loaded(revision, now, policy)
-        return policy
+        return _Loaded(revision, policy)
 
     async def allowed(
         self, tenant: TenantRecord | None, principal: Principal, permission: str

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from asan.access.staff import AGENCY_ROLE
+from asan.access.staff_rules import AGENCY_ROLE
 from asan.access.store import save_policy, stored_policy_text
 from asan.authz import ROLES, Scope, platform_templates, read_policy
 from asan.catalogue.models import ServiceVersion, VersionState

@@ -19,6 +19,13 @@ from asan.tenancy.service import BundleHook
 
 POLICY_FILE = "policy.csv"
 
+POLICY_SEEDED = "policy seeded"
+"""The seeder's note (English, printed by the CLI) when the bundle's policy was stored."""
+POLICY_KEPT = "policy kept"
+"""The seeder's note when the tenant had a policy already."""
+NOTE_SEPARATOR = ", "
+"""Between the notes of the bundle parts :func:`chain` ran."""
+
 
 def read_bundle_policies(bundles: Sequence[TenantBundle]) -> dict[str, TenantPolicy]:
     """Every bundle's policy, parsed against the platform templates; all problems at once."""
@@ -49,9 +56,9 @@ def policy_seeder(policies: dict[str, TenantPolicy], *, actor: str) -> BundleHoo
         if policy is None:
             return None
         if await stored_policy_text(session, tenant_id) is not None:
-            return "policy kept"
+            return POLICY_KEPT
         await save_policy(session, tenant_id, policy, actor=actor, reason="seeded from policy.csv")
-        return "policy seeded"
+        return POLICY_SEEDED
 
     return seed
 
@@ -61,6 +68,6 @@ def chain(*hooks: BundleHook) -> BundleHook:
 
     async def run(session: AsyncSession, tenant_id: uuid.UUID, bundle: TenantBundle) -> str | None:
         notes = [note for hook in hooks if (note := await hook(session, tenant_id, bundle))]
-        return ", ".join(notes) or None
+        return NOTE_SEPARATOR.join(notes) or None
 
     return run

@@ -10,6 +10,7 @@ Replacing it from a file is a deliberate act: ``asan catalogue import``.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 
@@ -29,6 +30,22 @@ from asan.tenancy.bundle import TenantBundle
 from asan.tenancy.service import BundleHook
 
 CATALOGUE_FILE = "catalogue.yaml"
+
+CATALOGUE_KEPT = "catalogue kept"
+"""The loader's note (English, printed by the CLI) when the tenant had a catalogue already."""
+_SEEDED = "catalogue seeded ({services} services)"
+
+
+def seeded_note(services: int) -> str:
+    """The loader's note when the bundle's catalogue was stored: ``services`` were created."""
+    return _SEEDED.format(services=services)
+
+
+def seeded_services(note: str) -> int | None:
+    """How many services a :func:`seeded_note` names; None for any other note."""
+    before, _, after = _SEEDED.partition("{services}")
+    found = re.fullmatch(re.escape(before) + r"(\d+)" + re.escape(after), note)
+    return int(found.group(1)) if found else None
 
 
 def read_bundle_catalogues(bundles: Sequence[TenantBundle]) -> dict[str, CatalogueFile]:
@@ -63,13 +80,13 @@ def catalogue_loader(catalogues: dict[str, CatalogueFile], *, actor: str) -> Bun
             select(func.count()).select_from(Service).where(Service.tenant_id == tenant_id)
         )
         if existing:
-            return "catalogue kept"
+            return CATALOGUE_KEPT
         report = await CatalogueService(
             session,
             tenant_id=tenant_id,
             languages=TenantLanguages(bundle.locales, bundle.currency),
             actor=actor,
         ).import_catalogue(catalogue)
-        return f"catalogue seeded ({report.created['services']} services)"
+        return seeded_note(report.created["services"])
 
     return load

@@ -11,7 +11,6 @@ once, after commit.
 
 from __future__ import annotations
 
-import time
 import unicodedata
 import uuid
 from collections.abc import Callable
@@ -31,8 +30,9 @@ from asan.catalogue.models import (
     ServiceStatus,
     ServiceVersion,
 )
-from asan.db import Database, TenantScope, mostly_reading
+from asan.db import Database
 from asan.tenancy import TenantRecord
+from asan.tenancy.cache import TenantCache
 
 
 def searchable(text: str) -> str:
@@ -162,47 +162,24 @@ async def read_published(
     )
 
 
-@dataclass(slots=True)
-class _Entry:
-    catalogue: PublishedCatalogue
-    checked_at: float
+async def _read_if_revised(
+    session: AsyncSession, tenant: TenantRecord, kept: PublishedCatalogue | None
+) -> PublishedCatalogue:
+    """The catalogue at its current revision: ``kept`` when it is at that revision still."""
+    # The revision first: content read after it is at least that new.
+    revision = (
+        await session.scalar(
+            select(CatalogueRevision.revision).where(CatalogueRevision.tenant_id == tenant.id)
+        )
+        or 0
+    )
+    if kept is not None and kept.revision == revision:
+        return kept
+    return await read_published(
+        session, tenant.id, TenantLanguages(tenant.locales, tenant.currency), revision
+    )
 
 
-class PublishedCatalogueCache:
+class PublishedCatalogueCache(TenantCache[PublishedCatalogue]):
     def __init__(self, database: Database, *, refresh_seconds: float) -> None:
-        self.database = database
-        self.refresh_seconds = refresh_seconds
-        self._entries: dict[uuid.UUID, _Entry] = {}
-        self._generation: dict[uuid.UUID, int] = {}
-        """Bumped by ``forget``: a read that started before it must not be stored."""
-
-    def forget(self, tenant_id: uuid.UUID) -> None:
-        self._generation[tenant_id] = self._generation.get(tenant_id, 0) + 1
-        self._entries.pop(tenant_id, None)
-
-    async def get(self, tenant: TenantRecord) -> PublishedCatalogue:
-        entry = self._entries.get(tenant.id)
-        now = time.monotonic()
-        generation = self._generation.get(tenant.id, 0)
-        if entry is not None and now - entry.checked_at < self.refresh_seconds:
-            return entry.catalogue
-        with mostly_reading():  # a read beside the request's own transaction
-            async with self.database.transaction(TenantScope(tenant.id, tenant.code)) as session:
-                # The revision first: content read after it is at least that new.
-                revision = (
-                    await session.scalar(
-                        select(CatalogueRevision.revision).where(
-                            CatalogueRevision.tenant_id == tenant.id
-                        )
-                    )
-                    or 0
-                )
-                if entry is not None and entry.catalogue.revision == revision:
-                    entry.checked_at = now
-                    return entry.catalogue
-                catalogue = await read_published(
-                    session, tenant.id, TenantLanguages(tenant.locales, tenant.currency), revision
-                )
-        if self._generation.get(tenant.id, 0) == generation:
-            self._entries[tenant.id] = _Entry(catalogue, now)
-        return catalogue
+        super().__init__(database, refresh_seconds=refresh_seconds, load=_read_if_revised)

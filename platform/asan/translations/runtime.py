@@ -14,9 +14,6 @@ domain) and every request after this one see none.
 
 from __future__ import annotations
 
-import time
-import uuid
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -25,11 +22,13 @@ from litestar.config.app import AppConfig
 from litestar.plugins import InitPluginProtocol
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan.config import Settings
-from asan.db import Database, TenantScope, mostly_reading
+from asan.db import Database
 from asan.i18n import Overrides, use_overrides
 from asan.tenancy import TenantRecord
+from asan.tenancy.cache import TenantCache
 from asan.translations.models import UiTextOverride
 
 STATE_KEY = "ui_text_overrides"
@@ -41,46 +40,26 @@ _TENANT_STATE_KEY = "asan_tenant"
 NO_OVERRIDES: Overrides = MappingProxyType({})
 
 
-@dataclass(slots=True)
-class _Entry:
-    overrides: Overrides
-    checked_at: float
-
-
-class OverrideCache:
-    def __init__(self, database: Database, *, refresh_seconds: float) -> None:
-        self.database = database
-        self.refresh_seconds = refresh_seconds
-        self._entries: dict[uuid.UUID, _Entry] = {}
-        self._generation: dict[uuid.UUID, int] = {}
-        """Bumped by ``forget``: a read that started before it must not be stored."""
-
-    def forget(self, tenant_id: uuid.UUID) -> None:
-        self._generation[tenant_id] = self._generation.get(tenant_id, 0) + 1
-        self._entries.pop(tenant_id, None)
-
-    async def get(self, tenant: TenantRecord) -> Overrides:
-        entry = self._entries.get(tenant.id)
-        now = time.monotonic()
-        if entry is not None and now - entry.checked_at < self.refresh_seconds:
-            return entry.overrides
-        generation = self._generation.get(tenant.id, 0)
-        by_locale: dict[str, dict[str, str]] = {}
-        with mostly_reading():  # a read beside the request's own transaction
-            async with self.database.transaction(TenantScope(tenant.id, tenant.code)) as session:
-                rows = await session.execute(
-                    select(
-                        UiTextOverride.locale, UiTextOverride.message_id, UiTextOverride.text
-                    ).where(UiTextOverride.tenant_id == tenant.id)
-                )
-                for locale, message_id, text in rows.tuples():
-                    by_locale.setdefault(locale, {})[message_id] = text
-        overrides: Overrides = MappingProxyType(
-            {locale: MappingProxyType(texts) for locale, texts in by_locale.items()}
+async def _read_overrides(
+    session: AsyncSession, tenant: TenantRecord, kept: Overrides | None
+) -> Overrides:
+    """All the tenant's overrides, every locale: no revision tells they are unchanged."""
+    by_locale: dict[str, dict[str, str]] = {}
+    rows = await session.execute(
+        select(UiTextOverride.locale, UiTextOverride.message_id, UiTextOverride.text).where(
+            UiTextOverride.tenant_id == tenant.id
         )
-        if self._generation.get(tenant.id, 0) == generation:
-            self._entries[tenant.id] = _Entry(overrides, now)
-        return overrides
+    )
+    for locale, message_id, text in rows.tuples():
+        by_locale.setdefault(locale, {})[message_id] = text
+    return MappingProxyType(
+        {locale: MappingProxyType(texts) for locale, texts in by_locale.items()}
+    )
+
+
+class OverrideCache(TenantCache[Overrides]):
+    def __init__(self, database: Database, *, refresh_seconds: float) -> None:
+        super().__init__(database, refresh_seconds=refresh_seconds, load=_read_overrides)
 
 
 def override_cache(app: Litestar) -> OverrideCache:
