@@ -12,7 +12,6 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_console.pages import (
     catalogue_editor,
@@ -23,9 +22,8 @@ from admin_console.pages import (
 from admin_console.pages.catalogue_common import (
     STATUS_LABELS,
     FieldProblems,
-    catalogue_of,
     field_problems,
-    opt,
+    page,
     reader_text,
 )
 from admin_console.pages.catalogue_editor import (
@@ -45,13 +43,12 @@ from asan.tenancy import TenantRecord
 # --- the list ---------------------------------------------------------------------------
 
 
-@get("/catalogue", opt=opt("catalogue.read"))
+@get("/catalogue", **page("catalogue.read"))
 async def catalogue_index(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
+    catalogue: NamedDependency[CatalogueService],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
     agencies = await catalogue.agency_entries()
     categories = await catalogue.category_entries()
     agency_names = {a["code"]: reader_text(a["name"], tenant) for a in agencies}
@@ -95,24 +92,22 @@ async def _new_service_page(
     )
 
 
-@get("/catalogue/services/new", opt=opt("catalogue.draft"))
+@get("/catalogue/services/new", **page("catalogue.draft"))
 async def new_service_form(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
+    catalogue: NamedDependency[CatalogueService],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
     values = {"channels": ["service_centre"], "processing_unit": "working_days"}
     return await _new_service_page(request, catalogue, tenant, values)
 
 
-@post("/catalogue/services/new", opt=opt("catalogue.draft"))
+@post("/catalogue/services/new", **page("catalogue.draft"))
 async def create_service(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
+    catalogue: NamedDependency[CatalogueService],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
     form = await form_lists(request)
     texts = {key: (form.get(key) or [""])[-1] for key in ("code", *SERVICE_TEXTS)}
     default = tenant.default_locale

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
+from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan.api.hosts import ServedOn, on
@@ -27,10 +28,10 @@ __all__ = [
     "STATUS_LABELS",
     "UNIT_LABELS",
     "FieldProblems",
-    "catalogue_of",
     "editing_locale",
     "field_problems",
     "opt",
+    "page",
     "reader_text",
     "whole_number",
 ]
@@ -59,11 +60,19 @@ def opt(permission: str) -> dict[str, Any]:
     return {**on(ServedOn.TENANT), "permission": permission}
 
 
-async def catalogue_of(
+async def _catalogue(
     request: Request[Any, Any, Any], db_session: AsyncSession, tenant: TenantRecord
 ) -> CatalogueService:
-    """The same service the API uses, acting as the signed-in person."""
     return await catalogue_service(request, db_session, tenant)
+
+
+def page(permission: str) -> dict[str, Any]:
+    """What a catalogue page's route declares: ``opt``, and its ``catalogue`` dependency.
+
+    ``catalogue`` is the same service the API uses, in the request's session,
+    acting as the signed-in person.
+    """
+    return {"opt": opt(permission), "dependencies": {"catalogue": Provide(_catalogue)}}
 
 
 def editing_locale(request: Request[Any, Any, Any], tenant: TenantRecord) -> str:

@@ -18,17 +18,15 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_console.pages.catalogue_common import (
     CHANNEL_LABELS,
     STATUS_LABELS,
     UNIT_LABELS,
     FieldProblems,
-    catalogue_of,
     editing_locale,
     field_problems,
-    opt,
+    page,
     reader_text,
     whole_number,
 )
@@ -229,26 +227,32 @@ async def _editor(
     )
 
 
-@get("/catalogue/services/{code:str}", opt=opt("catalogue.read"))
+def _draft_saved(request: Request[Any, Any, Any], code: str, locale: str) -> Response[str]:
+    return redirect(
+        request,
+        f"/console/catalogue/services/{code}?locale={locale}",
+        notice=gettext("Draft saved"),
+    )
+
+
+@get("/catalogue/services/{code:str}", **page("catalogue.read"))
 async def service_editor(
     request: Request[Any, Any, Any],
     code: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
+    catalogue: NamedDependency[CatalogueService],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
     return await _editor(request, catalogue, tenant, code)
 
 
-@post("/catalogue/services/{code:str}", opt=opt("catalogue.draft"))
+@post("/catalogue/services/{code:str}", **page("catalogue.draft"))
 async def save_texts(
     request: Request[Any, Any, Any],
     code: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
+    catalogue: NamedDependency[CatalogueService],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:
     """Save the texts of one language into the draft."""
-    catalogue = await catalogue_of(request, db_session, tenant)
     locale = editing_locale(request, tenant)
     form = await form_data(request)
     content = (await catalogue.working_copy(code))["content"]
@@ -264,23 +268,17 @@ async def save_texts(
         return await _editor(
             request, catalogue, tenant, code, submitted_texts=form, text_problems=problems
         )
-    return redirect(
-        request,
-        f"/console/catalogue/services/{code}?locale={locale}",
-        notice=gettext("Draft saved"),
-    )
+    return _draft_saved(request, code, locale)
 
 
-@post("/catalogue/services/{code:str}/settings", opt=opt("catalogue.draft"))
+@post("/catalogue/services/{code:str}/settings", **page("catalogue.draft"))
 async def save_settings(
     request: Request[Any, Any, Any],
     code: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
+    catalogue: NamedDependency[CatalogueService],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:
     """Save agency, category, fee, processing time and channels into the draft."""
-    catalogue = await catalogue_of(request, db_session, tenant)
-    locale = editing_locale(request, tenant)
     form = await form_lists(request)
     try:
         await catalogue.update_service(code, settings_patch(form, tenant))
@@ -296,11 +294,7 @@ async def save_settings(
             submitted_settings=submitted,
             settings_problems=problems,
         )
-    return redirect(
-        request,
-        f"/console/catalogue/services/{code}?locale={locale}",
-        notice=gettext("Draft saved"),
-    )
+    return _draft_saved(request, code, editing_locale(request, tenant))
 
 
 ROUTES = [service_editor, save_texts, save_settings]

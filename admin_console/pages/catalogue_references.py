@@ -11,21 +11,21 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_console.pages.catalogue_common import (
     FieldProblems,
-    catalogue_of,
     field_problems,
     opt,
+    page,
     reader_text,
     whole_number,
 )
 from admin_console.rendering import form_data, redirect, render
 from asan.catalogue.bundle import AGENCY_KINDS
 from asan.catalogue.errors import CatalogueConflictError
-from asan.catalogue.service import ReferenceKind
+from asan.catalogue.service import CatalogueService, ReferenceKind
 from asan.errors import AsanError
 from asan.i18n import N_, gettext, language_name
 from asan.tenancy import TenantRecord
@@ -144,10 +144,9 @@ async def _save(
     request: Request[Any, Any, Any],
     kind: ReferenceKind,
     code: str | None,
-    db_session: AsyncSession,
+    catalogue: CatalogueService,
     tenant: TenantRecord,
 ) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
     form = await form_data(request)
     paths, labels = _fields(kind, tenant.locales)
     try:
@@ -176,136 +175,68 @@ async def _save(
     )
 
 
-# --- agencies ---------------------------------------------------------------------------
+def _routes(kind: ReferenceKind) -> list[HTTPRouteHandler]:
+    """The list, the new form and one entry's form of agencies or of categories."""
+    plural = _PLURAL[kind]
+    blank = {"kind": "public"} if kind == "agency" else {}
+
+    @get(f"/catalogue/{plural}", **page("catalogue.read"))
+    async def entries(
+        request: Request[Any, Any, Any],
+        catalogue: NamedDependency[CatalogueService],
+        tenant: NamedDependency[TenantRecord],
+    ) -> Response[str]:
+        listed = await (
+            catalogue.agency_entries() if kind == "agency" else catalogue.category_entries()
+        )
+        return await render(
+            request,
+            f"console/catalogue/{plural}.html",
+            {
+                plural: listed,
+                "kind_labels": {k: gettext(v) for k, v in _KIND_LABELS.items()},
+                "text_of": lambda text: reader_text(text, tenant),
+            },
+        )
+
+    @get(f"/catalogue/{plural}/new", opt=opt("catalogue.publish"))
+    async def new_form(
+        request: Request[Any, Any, Any], tenant: NamedDependency[TenantRecord]
+    ) -> Response[str]:
+        return await _form_page(request, kind, tenant, blank, code=None)
+
+    @post(f"/catalogue/{plural}/new", **page("catalogue.publish"))
+    async def create(
+        request: Request[Any, Any, Any],
+        catalogue: NamedDependency[CatalogueService],
+        tenant: NamedDependency[TenantRecord],
+    ) -> Response[str]:
+        return await _save(request, kind, None, catalogue, tenant)
+
+    @get(f"/catalogue/{plural}/{{code:str}}", **page("catalogue.read"))
+    async def entry(
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        catalogue: NamedDependency[CatalogueService],
+        tenant: NamedDependency[TenantRecord],
+    ) -> Response[str]:
+        found = await (
+            catalogue.agency_entry(code) if kind == "agency" else catalogue.category_entry(code)
+        )
+        return await _form_page(
+            request, kind, tenant, _values(kind, found, tenant.locales), code=code
+        )
+
+    @post(f"/catalogue/{plural}/{{code:str}}", **page("catalogue.publish"))
+    async def update(
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        catalogue: NamedDependency[CatalogueService],
+        tenant: NamedDependency[TenantRecord],
+    ) -> Response[str]:
+        return await _save(request, kind, code, catalogue, tenant)
+
+    return [entries, new_form, create, entry, update]
 
 
-@get("/catalogue/agencies", opt=opt("catalogue.read"))
-async def agencies(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    tenant: NamedDependency[TenantRecord],
-) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
-    return await render(
-        request,
-        "console/catalogue/agencies.html",
-        {
-            "agencies": await catalogue.agency_entries(),
-            "kind_labels": {k: gettext(v) for k, v in _KIND_LABELS.items()},
-            "text_of": lambda text: reader_text(text, tenant),
-        },
-    )
-
-
-@get("/catalogue/agencies/new", opt=opt("catalogue.publish"))
-async def new_agency_form(
-    request: Request[Any, Any, Any], tenant: NamedDependency[TenantRecord]
-) -> Response[str]:
-    return await _form_page(request, "agency", tenant, {"kind": "public"}, code=None)
-
-
-@post("/catalogue/agencies/new", opt=opt("catalogue.publish"))
-async def create_agency(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    tenant: NamedDependency[TenantRecord],
-) -> Response[str]:
-    return await _save(request, "agency", None, db_session, tenant)
-
-
-@get("/catalogue/agencies/{code:str}", opt=opt("catalogue.read"))
-async def agency(
-    request: Request[Any, Any, Any],
-    code: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
-    tenant: NamedDependency[TenantRecord],
-) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
-    entry = await catalogue.agency_entry(code)
-    return await _form_page(
-        request, "agency", tenant, _values("agency", entry, tenant.locales), code=code
-    )
-
-
-@post("/catalogue/agencies/{code:str}", opt=opt("catalogue.publish"))
-async def update_agency(
-    request: Request[Any, Any, Any],
-    code: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
-    tenant: NamedDependency[TenantRecord],
-) -> Response[str]:
-    return await _save(request, "agency", code, db_session, tenant)
-
-
-# --- categories -------------------------------------------------------------------------
-
-
-@get("/catalogue/categories", opt=opt("catalogue.read"))
-async def categories(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    tenant: NamedDependency[TenantRecord],
-) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
-    return await render(
-        request,
-        "console/catalogue/categories.html",
-        {
-            "categories": await catalogue.category_entries(),
-            "text_of": lambda text: reader_text(text, tenant),
-        },
-    )
-
-
-@get("/catalogue/categories/new", opt=opt("catalogue.publish"))
-async def new_category_form(
-    request: Request[Any, Any, Any], tenant: NamedDependency[TenantRecord]
-) -> Response[str]:
-    return await _form_page(request, "category", tenant, {}, code=None)
-
-
-@post("/catalogue/categories/new", opt=opt("catalogue.publish"))
-async def create_category(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    tenant: NamedDependency[TenantRecord],
-) -> Response[str]:
-    return await _save(request, "category", None, db_session, tenant)
-
-
-@get("/catalogue/categories/{code:str}", opt=opt("catalogue.read"))
-async def category(
-    request: Request[Any, Any, Any],
-    code: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
-    tenant: NamedDependency[TenantRecord],
-) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
-    entry = await catalogue.category_entry(code)
-    return await _form_page(
-        request, "category", tenant, _values("category", entry, tenant.locales), code=code
-    )
-
-
-@post("/catalogue/categories/{code:str}", opt=opt("catalogue.publish"))
-async def update_category(
-    request: Request[Any, Any, Any],
-    code: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
-    tenant: NamedDependency[TenantRecord],
-) -> Response[str]:
-    return await _save(request, "category", code, db_session, tenant)
-
-
-ROUTES = [
-    agencies,
-    new_agency_form,
-    create_agency,
-    agency,
-    update_agency,
-    categories,
-    new_category_form,
-    create_category,
-    category,
-    update_category,
-]
+ROUTES = [*_routes("agency"), *_routes("category")]

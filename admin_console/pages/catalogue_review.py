@@ -8,25 +8,24 @@ nothing written, while a text is missing in any of the tenant's languages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_console.pages.catalogue_common import (
     CHANNEL_LABELS,
     STATUS_LABELS,
-    catalogue_of,
     editing_locale,
-    opt,
+    page,
     reader_text,
 )
 from admin_console.rendering import is_htmx, redirect, render
 from asan.catalogue.display import fee_display, localized, processing_time_display
 from asan.catalogue.errors import CatalogueEntryNotFoundError
+from asan.catalogue.models import Service
 from asan.catalogue.service import CatalogueService
 from asan.errors import AsanError
 from asan.i18n import current_locale, gettext, use_locale
@@ -133,70 +132,70 @@ async def _review(
     )
 
 
-@get("/catalogue/services/{code:str}/review", opt=opt("catalogue.read"))
+async def _decide(
+    request: Request[Any, Any, Any],
+    catalogue: CatalogueService,
+    tenant: TenantRecord,
+    code: str,
+    decision: Callable[[str], Awaitable[Service]],
+    notice: Callable[[Service], str],
+) -> Response[str]:
+    """Publish or retire: back to the editor with ``notice``, or the review saying why not."""
+    try:
+        service = await decision(code)
+    except CatalogueEntryNotFoundError:
+        raise
+    except AsanError as exc:
+        return await _review(request, catalogue, tenant, code, refusal=exc)
+    return redirect(request, f"/console/catalogue/services/{code}", notice=notice(service))
+
+
+@get("/catalogue/services/{code:str}/review", **page("catalogue.read"))
 async def review(
     request: Request[Any, Any, Any],
     code: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
+    catalogue: NamedDependency[CatalogueService],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
     return await _review(request, catalogue, tenant, code)
 
 
-@post("/catalogue/services/{code:str}/publish", opt=opt("catalogue.publish"))
+@post("/catalogue/services/{code:str}/publish", **page("catalogue.publish"))
 async def publish(
     request: Request[Any, Any, Any],
     code: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
+    catalogue: NamedDependency[CatalogueService],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
-    try:
-        service = await catalogue.publish(code)
-    except CatalogueEntryNotFoundError:
-        raise
-    except AsanError as exc:
-        return await _review(request, catalogue, tenant, code, refusal=exc)
-    return redirect(
-        request,
-        f"/console/catalogue/services/{code}",
-        notice=gettext(
+    def published(service: Service) -> str:
+        return gettext(
             "Published. Version {version} is what the public sees now.",
             version=service.published_version,
-        ),
-    )
+        )
+
+    return await _decide(request, catalogue, tenant, code, catalogue.publish, published)
 
 
-@post("/catalogue/services/{code:str}/retire", opt=opt("catalogue.publish"))
+@post("/catalogue/services/{code:str}/retire", **page("catalogue.publish"))
 async def retire(
     request: Request[Any, Any, Any],
     code: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
+    catalogue: NamedDependency[CatalogueService],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
-    try:
-        await catalogue.retire(code)
-    except CatalogueEntryNotFoundError:
-        raise
-    except AsanError as exc:
-        return await _review(request, catalogue, tenant, code, refusal=exc)
-    return redirect(
-        request,
-        f"/console/catalogue/services/{code}",
-        notice=gettext("Retired. The public no longer sees this service."),
-    )
+    def retired(_: Service) -> str:
+        return gettext("Retired. The public no longer sees this service.")
+
+    return await _decide(request, catalogue, tenant, code, catalogue.retire, retired)
 
 
-@get("/catalogue/services/{code:str}/versions", opt=opt("catalogue.read"))
+@get("/catalogue/services/{code:str}/versions", **page("catalogue.read"))
 async def versions(
     request: Request[Any, Any, Any],
     code: FromPath[str],
-    db_session: NamedDependency[AsyncSession],
+    catalogue: NamedDependency[CatalogueService],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:
-    catalogue = await catalogue_of(request, db_session, tenant)
     service = await catalogue.working_copy(code)
     return await render(
         request,

@@ -14,26 +14,23 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_console.pages.catalogue_common import catalogue_of, opt
+from admin_console.pages.catalogue_common import opt, page
 from admin_console.rendering import render
 from asan.catalogue.bundle import CatalogueError, dump_catalogue
+from asan.catalogue.service import CatalogueService
 from asan.i18n import current_locale, gettext
-from asan.tenancy import TenantRecord
 
 EXPORT_NAME = "catalogue.yaml"
 KINDS = ("agencies", "categories", "services")
 
 
-@get("/catalogue/export", opt=opt("catalogue.read"))
+@get("/catalogue/export", **page("catalogue.read"))
 async def export_file(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    tenant: NamedDependency[TenantRecord],
+    catalogue: NamedDependency[CatalogueService],
 ) -> Response[str]:
     """The bundle's ``catalogue.yaml``, exactly as ``asan catalogue export`` writes it."""
-    catalogue = await catalogue_of(request, db_session, tenant)
     text = dump_catalogue(await catalogue.export_catalogue())
     return Response(
         text,
@@ -47,11 +44,10 @@ async def import_form(request: Request[Any, Any, Any]) -> Response[str]:
     return await render(request, "console/catalogue/import.html")
 
 
-@post("/catalogue/import", opt=opt("catalogue.publish"))
+@post("/catalogue/import", **page("catalogue.publish"))
 async def import_file(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    tenant: NamedDependency[TenantRecord],
+    catalogue: NamedDependency[CatalogueService],
 ) -> Response[str]:
     """Check the uploaded file; import it too unless only a check was asked for."""
     form = await request.form()
@@ -64,7 +60,6 @@ async def import_file(
             {"missing_file": gettext("Choose a catalogue file to upload.")},
             status_code=HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    catalogue = await catalogue_of(request, db_session, tenant)
     source = upload.filename
     try:
         checked = await catalogue.read_import(await upload.read(), source=source)

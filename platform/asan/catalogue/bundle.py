@@ -526,12 +526,16 @@ def read_catalogue(
     return result
 
 
-def read_catalogue_file(path: Path, **kwargs: Any) -> CatalogueFile:
+def read_catalogue_text(path: Path) -> str:
+    """A catalogue file's text; a file that cannot be read is a problem of the file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError([CatalogueProblem(str(path), "", f"cannot be read: {exc}")]) from exc
-    return read_catalogue(text, source=str(path), **kwargs)
+
+
+def read_catalogue_file(path: Path, **kwargs: Any) -> CatalogueFile:
+    return read_catalogue(read_catalogue_text(path), source=str(path), **kwargs)
 
 
 def service_texts(

@@ -10,9 +10,10 @@ from asan.catalogue.bundle import (
     CatalogueFile,
     TenantLanguages,
     dump_catalogue,
-    read_catalogue_file,
+    read_catalogue_text,
 )
-from asan.catalogue.service import CatalogueService, ImportReport
+from asan.catalogue.service import CatalogueService
+from asan.catalogue.transfer import ImportReport
 from asan.cli._context import CliContext
 from asan.cli._output import cli_actor, stderr
 from asan.db import Database, TenantScope
@@ -42,14 +43,8 @@ def import_catalogue(context: CliContext, code: str, file: Path) -> None:
             service = CatalogueService(
                 session, tenant_id=tenant.id, languages=languages, actor=cli_actor()
             )
-            agencies, categories = await service.known_codes()
             with stderr.status(f"checking {file}"):
-                checked = read_catalogue_file(
-                    file,
-                    languages=languages,
-                    known_agencies=agencies,
-                    known_categories=categories,
-                )
+                checked = await service.read_import(read_catalogue_text(file), source=str(file))
             with stderr.status(f"importing {len(checked.services)} services into {code}"):
                 return await service.import_catalogue(checked)
 

@@ -24,8 +24,8 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan.audit import AuditEvent
-from asan.catalogue.bundle import service_texts
-from asan.catalogue.models import Agency, Category, Service, ServiceStatus, ServiceVersion
+from asan.catalogue.coverage import CatalogueText, catalogue_texts, text_coverage
+from asan.catalogue.models import Agency, Category, Service, ServiceStatus
 from asan.db import Database, PlatformScope, TenantScope, mostly_reading
 from asan.i18n import LocaleCoverage, i18n_directory, tenant_coverage
 from asan.tenancy.records import TenantRecord
@@ -102,43 +102,6 @@ async def _catalogue_sizes(
     return {tenant_id: CatalogueSize(**found) for tenant_id, found in counts.items()}
 
 
-async def _catalogue_texts(
-    session: AsyncSession, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[tuple[str, Mapping[str, str]]]]:
-    """Every translatable catalogue text of each tenant, with its path."""
-    texts: dict[uuid.UUID, list[tuple[str, Mapping[str, str]]]] = {}
-    agencies = await session.execute(
-        select(Agency.tenant_id, Agency.code, Agency.name, Agency.description).where(
-            Agency.tenant_id.in_(ids)
-        )
-    )
-    for tenant_id, code, name, description in agencies:
-        texts.setdefault(tenant_id, []).extend(
-            [(f"agencies[{code}].name", name), (f"agencies[{code}].description", description)]
-        )
-    categories = await session.execute(
-        select(Category.tenant_id, Category.code, Category.name).where(Category.tenant_id.in_(ids))
-    )
-    for tenant_id, code, name in categories:
-        texts.setdefault(tenant_id, []).append((f"categories[{code}].name", name))
-    versions = await session.execute(
-        select(Service.tenant_id, Service.code, ServiceVersion.content)
-        .join(
-            ServiceVersion,
-            (ServiceVersion.tenant_id == Service.tenant_id)
-            & (ServiceVersion.service_id == Service.id)
-            & (
-                ServiceVersion.number
-                == func.coalesce(Service.draft_version, Service.published_version)
-            ),
-        )
-        .where(Service.tenant_id.in_(ids))
-    )
-    for tenant_id, code, content in versions:
-        texts.setdefault(tenant_id, []).extend(service_texts(content, f"services[{code}]"))
-    return texts
-
-
 async def _last_changes(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Change]:
     latest = (
         select(AuditEvent.tenant_id, func.max(AuditEvent.occurred_at).label("at"))
@@ -161,14 +124,12 @@ async def _last_changes(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict
 
 
 def _coverage(
-    tenant: TenantRecord,
-    texts: Sequence[tuple[str, Mapping[str, str]]],
-    directory: Path,
+    tenant: TenantRecord, texts: Sequence[CatalogueText], directory: Path
 ) -> list[LocaleCoverage]:
-    rows = []
-    for locale in tenant.locales:
-        gaps = [path for path, text in texts if not text.get(locale)]
-        rows.append((locale, len(texts) - len(gaps), len(texts), gaps))
+    rows = [
+        (row.locale, row.translated, row.total, row.gaps)
+        for row in text_coverage(texts, tenant.locales)
+    ]
     return tenant_coverage(directory, tenant.locales, tenant.default_locale, catalogue_texts=rows)
 
 
@@ -180,7 +141,7 @@ async def read_figures(
     if not ids:
         return []
     sizes = await _catalogue_sizes(session, ids)
-    texts = await _catalogue_texts(session, ids)
+    texts = await catalogue_texts(session, ids)
     changes = await _last_changes(session, ids)
     directory = i18n_dir if i18n_dir is not None else i18n_directory()
     return [
