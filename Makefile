@@ -45,7 +45,9 @@ browser: ## Install Debian's Chromium for the browser tests (tests/browser) when
 		apt-get install -y --no-install-recommends chromium fonts-dejavu-core > var/apt-chromium.log 2>&1 \
 			|| { apt-get update >> var/apt-chromium.log 2>&1 \
 				&& apt-get install -y --no-install-recommends chromium fonts-dejavu-core >> var/apt-chromium.log 2>&1; } \
-			|| { tail -20 var/apt-chromium.log; echo "FATAL: could not install chromium; the browser tests cannot run" >&2; exit 1; }; \
+			|| { tail -20 var/apt-chromium.log; \
+				if [ -n "$${CI:-}" ]; then echo "FATAL: could not install chromium; the browser tests cannot run" >&2; exit 1; fi; \
+				echo "WARNING: could not install chromium (not root?); the browser tests will be skipped" >&2; exit 0; }; \
 		test -x $(CHROMIUM) || { echo "FATAL: chromium installed but $(CHROMIUM) is missing" >&2; exit 1; }; \
 	fi
 
