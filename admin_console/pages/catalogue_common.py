@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan.api.hosts import ServedOn, on
@@ -61,7 +61,9 @@ def opt(permission: str) -> dict[str, Any]:
 
 
 async def _catalogue(
-    request: Request[Any, Any, Any], db_session: AsyncSession, tenant: TenantRecord
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    tenant: NamedDependency[TenantRecord],
 ) -> CatalogueService:
     return await catalogue_service(request, db_session, tenant)
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_console.rendering import form_data, is_htmx, redirect, render, viewer_of
@@ -170,7 +171,7 @@ def _editor_link(locale: str, query: str, page: int) -> str:
 @get("/translations/{locale:str}", opt=_read("settings.read"))
 async def editor(
     request: Request[Any, Any, Any],
-    locale: str,
+    locale: FromPath[str],
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:
@@ -195,7 +196,7 @@ _NOTICES = {
 @post("/translations/{locale:str}", opt=_read("settings.edit"))
 async def save_override(
     request: Request[Any, Any, Any],
-    locale: str,
+    locale: FromPath[str],
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:

@@ -65,7 +65,9 @@ def test_extract_update_compile_round_trip(tmp_path: Path) -> None:
 
     compiled = run("compile", "--directory", str(directory)).output.splitlines()
     assert f"fr: 0/{count} translated" in compiled
-    assert f"ru: {count - 1}/{count} translated" in compiled
+    # "Conflict" is untranslated again, or a fuzzy guess (not a translation) if the
+    # catalogue holds a similar message: either way one message short.
+    assert any(line.startswith(f"ru: {count - 1}/{count} translated") for line in compiled)
     assert f"et: {count}/{count} translated" in compiled
     assert (directory / "ru" / "LC_MESSAGES" / "messages.mo").is_file()
 
@@ -139,7 +141,7 @@ def test_coverage_reports_each_enabled_locale_and_its_gaps(
     assert arabic["ui"] == {"translated": total, "total": total, "share": 1.0, "gaps": []}
     assert french_row["locale"] == "fr"
     assert french_row["ui"]["translated"] == total - 2
-    assert french_row["ui"]["gaps"] == ["Conflict", "Language"]
+    assert sorted(french_row["ui"]["gaps"]) == ["Conflict", "Language"]
     # The tenant has no catalogue yet: nothing to translate, nothing missing.
     assert arabic["catalogue"] == {"translated": 0, "total": 0, "share": 1.0, "gaps": []}
 
@@ -156,7 +158,9 @@ def test_coverage_reports_each_enabled_locale_and_its_gaps(
         "0/0",
         "(100%)",
     ]
-    assert "  missing UI strings:\n    Conflict\n    Language\n" in text
+    assert "  missing UI strings:\n" in text
+    assert "\n    Conflict\n" in text
+    assert "\n    Language\n" in text
 
 
 def test_coverage_of_an_unknown_tenant_is_an_error(tenant_database: ScratchDatabase) -> None:
