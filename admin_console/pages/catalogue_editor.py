@@ -162,14 +162,14 @@ def _settings_values(content: Mapping[str, Any]) -> dict[str, Any]:
 async def choices(catalogue: CatalogueService, tenant: TenantRecord) -> dict[str, Any]:
     """What the selects of a service's settings offer, named in the reader's language."""
     return {
-        "agencychoices": [
+        "agency_choices": [
             (a["code"], reader_text(a["name"], tenant)) for a in await catalogue.agency_entries()
         ],
-        "categorychoices": [
+        "category_choices": [
             (c["code"], reader_text(c["name"], tenant)) for c in await catalogue.category_entries()
         ],
-        "channelchoices": [(code, gettext(label)) for code, label in CHANNEL_LABELS.items()],
-        "unitchoices": [(code, gettext(label)) for code, label in UNIT_LABELS.items()],
+        "channel_choices": [(code, gettext(label)) for code, label in CHANNEL_LABELS.items()],
+        "unit_choices": [(code, gettext(label)) for code, label in UNIT_LABELS.items()],
         "currency": tenant.currency,
     }
 

@@ -363,3 +363,33 @@ async def test_a_publisher_creates_a_category_with_its_name_in_every_language(
     assert (await publisher.get("/console/catalogue/agencies")).status_code == 200
     editor = await signed_in_as(client_for, tenant, EDITOR)
     assert (await editor.get(new)).status_code == 403
+
+
+async def test_the_settings_form_offers_the_catalogues_choices_and_saves_them_into_the_draft(
+    database: Database, client_for: Clients
+) -> None:
+    tenant = await catalogue_tenant(database)
+    editor = await signed_in_as(client_for, tenant, EDITOR)
+    page = await editor.get(EDITOR_URL)
+    assert re.search(r'<option value="civil-registry" selected>', page.text)
+    assert re.search(r'<option value="birth" selected>', page.text)
+    assert 'name="channels" value="online"' in page.text
+    assert re.search(r'<option value="working_days"[^>]*>working days</option>', page.text)
+    saved = await post_form(
+        editor,
+        EDITOR_URL,
+        f"{EDITOR_URL}/settings",
+        {
+            "agency": "civil-registry",
+            "category": "birth",
+            "fee_amount": "7.50",
+            "processing_value": "3",
+            "processing_unit": "working_days",
+            "channels": "service_centre",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    async with database.transaction(TenantScope(tenant.id, tenant.code)) as session:
+        draft = await catalogue_for(tenant, session).draft_view(PUBLISHED)
+    assert draft["content"]["processing_time"] == {"value": 3, "unit": "working_days"}
+    assert draft["content"]["fee"]["amount"] == "7.50"

@@ -99,7 +99,7 @@ def demo(
     for code, outcome in report.outcomes.items():
         click.echo(
             f"tenant {code}: {outcome.value} -> http://{code}.{settings.base_domain}:{port}/api/v1/tenant"
-            f" , console http://{code}.{settings.base_domain}:{port}/console/",
+            f", console http://{code}.{settings.base_domain}:{port}/console/",
             err=True,
         )
     click.echo(
