@@ -32,6 +32,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 ANONYMOUS_COOKIE = "asan_console_anon"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+UPLOAD_LIMIT_BYTES = 5 * 1024 * 1024
+"""Bundle and catalogue files uploaded to the console (a country's catalogue is ~100 kB)."""
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

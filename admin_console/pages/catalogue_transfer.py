@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from admin_console.pages.catalogue_common import opt, page
 from admin_console.rendering import render
+from admin_console.security import UPLOAD_LIMIT_BYTES
 from asan.catalogue.bundle import CatalogueError, dump_catalogue
 from asan.catalogue.service import CatalogueService
 from asan.i18n import current_locale, gettext
@@ -44,7 +45,11 @@ async def import_form(request: Request[Any, Any, Any]) -> Response[str]:
     return await render(request, "console/catalogue/import.html")
 
 
-@post("/catalogue/import", **page("catalogue.publish"))
+@post(
+    "/catalogue/import",
+    request_max_body_size=UPLOAD_LIMIT_BYTES,
+    **page("catalogue.publish"),
+)
 async def import_file(
     request: Request[Any, Any, Any],
     catalogue: NamedDependency[CatalogueService],

@@ -129,7 +129,7 @@ async def edit_policy(
     try:
         revision = int(form.get("revision", ""))
     except ValueError:
-        revision = await policy_revision(db_session, tenant.id)
+        revision = -1  # no revision read: saving is refused as a change made meanwhile
     authorizer: Authorizer = request.app.state.authorizer
     if form.get("action") != "save":
         try:

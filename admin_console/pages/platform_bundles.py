@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from admin_console.pages.platform_tenants import TENANTS, actor_of, registry_of
 from admin_console.rendering import redirect, render
+from admin_console.security import UPLOAD_LIMIT_BYTES
 from asan.access.loading import NOTE_SEPARATOR, POLICY_KEPT, POLICY_SEEDED
 from asan.authz import PolicyError
 from asan.catalogue.bundle import CatalogueError
@@ -123,7 +124,7 @@ async def new_tenant_form(request: Request[Any, Any, Any]) -> Response[str]:
     return await render(request, "console/platform/tenant_new.html", {"problems": []})
 
 
-@post("/tenants/new", opt=TENANTS)
+@post("/tenants/new", opt=TENANTS, request_max_body_size=UPLOAD_LIMIT_BYTES)
 async def load_bundle(request: Request[Any, Any, Any]) -> Response[str]:
     """Check the uploaded bundle; when it is valid, create or update its tenant."""
     files = await _uploaded(request)

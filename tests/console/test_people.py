@@ -8,8 +8,9 @@ from collections.abc import Callable
 import httpx
 from sqlalchemy import func, select
 
-from asan.access.store import stored_policy_text
+from asan.access.store import save_policy, stored_policy_text
 from asan.audit import AuditEvent
+from asan.authz import read_policy
 from asan.db import Database, TenantScope
 from asan.identity.models import ApiToken, StaffAccount
 from asan.tenancy import Tenant
@@ -404,3 +405,39 @@ async def test_nothing_crosses_tenants(
         account = await session.scalar(select(StaffAccount))
         assert account is not None
         assert account.active
+
+
+async def test_a_staff_manager_cannot_take_over_an_account_that_holds_more_than_they_do(
+    database: Database, client_for: Callable[[str], httpx.AsyncClient]
+) -> None:
+    tenant = await create_tenant(database)
+    code = tenant.code
+    clerk_role = f"p, clerk, {code}, staff, read\np, clerk, {code}, staff, manage\n"
+    async with database.transaction(TenantScope(tenant.id, code)) as session:
+        policy = read_policy(clerk_role, source="test", domain=code)
+        await save_policy(session, tenant.id, policy, actor="test", reason="test")
+    await add_staff(database, tenant, f"clerk@{code}", "clerk")
+    await add_staff(database, tenant, f"publisher@{code}", "catalogue_publisher")
+    await add_staff(database, tenant, f"other-clerk@{code}", "clerk")
+    clerk = client_for(f"{code}.localhost")
+    await console_sign_in(clerk, f"clerk@{code}")
+
+    publisher = f"/console/staff/publisher@{code}"
+    for action, data in (("password", {"password": NEW_PASSWORD}), ("suspend", {})):
+        refused = await post_form(clerk, publisher, f"{publisher}/{action}", data)
+        assert refused.status_code == 403, refused.text
+    taken_over = client_for(f"{code}.localhost")
+    form = await taken_over.get("/console/sign-in")
+    attempt = await taken_over.post(
+        "/console/sign-in",
+        data={
+            "username": f"publisher@{code}",
+            "password": NEW_PASSWORD,
+            "csrf_token": csrf_of(form.text),
+        },
+    )
+    assert attempt.status_code == 401  # the publisher's password is unchanged
+
+    peer = f"/console/staff/other-clerk@{code}"
+    allowed = await post_form(clerk, peer, f"{peer}/password", {"password": NEW_PASSWORD})
+    assert allowed.status_code == 303, allowed.text

@@ -249,14 +249,21 @@ class StaffAdministration:
         await known_agency(self.session, agency)
 
     def _may_touch(self, policy: TenantPolicy, username: str) -> None:
-        """Only a policy editor acts on the account of someone who may edit the policy."""
+        """Act on an account (password, suspension) only if it holds nothing the actor lacks.
+
+        A new password lets its setter sign in as that person: whoever could
+        reset an account holding more than they hold could take those rights.
+        """
         if self.actor_permissions is None or POLICY_EDIT in self.actor_permissions:
             return
         engine = policy_engine(policy, self.templates)
-        if engine.enforce(username, policy.domain, POLICY_EDIT):
+        beyond = engine.permissions_of(username, policy.domain) - self.actor_permissions
+        if beyond:
             raise ForbiddenError(
-                N_("only someone who may edit the policy can change the account of {user}"),
-                detail={"user": username, "permission": POLICY_EDIT},
+                N_(
+                    "you may not change the account of {user}: it holds permissions you do not hold"
+                ),
+                detail={"user": username, "permissions": sorted(beyond)},
                 user=username,
             )
 

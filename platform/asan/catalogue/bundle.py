@@ -44,6 +44,30 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _DATE = re.compile(r"^(today|\d{4}-\d{2}-\d{2})$")
 
 
+MAX_FILE_ENTRIES = 200_000
+"""Values a catalogue file may hold once its YAML aliases are followed (a real one: ~20,000)."""
+
+
+def _entries_beyond(data: Any, limit: int) -> bool:
+    """Whether ``data`` holds more than ``limit`` values, counting every alias again.
+
+    Aliases are legal YAML (and PyYAML writes them for repeated values), but a
+    few nested ones make a small file expand into millions of values for the
+    checker to walk; counting stops as soon as the limit is passed.
+    """
+    pending, seen = [data], 0
+    while pending:
+        value = pending.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class CatalogueProblem:
     file: str
@@ -491,6 +515,9 @@ def read_catalogue(
         checker.raise_if_any()
     if not isinstance(data, dict):
         checker.problem("", N_("must be a mapping with agencies, categories and services"))
+        checker.raise_if_any()
+    if _entries_beyond(data, MAX_FILE_ENTRIES):
+        checker.problem("", N_("holds more than {limit} values; split it"), limit=MAX_FILE_ENTRIES)
         checker.raise_if_any()
     checker.keys("", data, ("agencies", "categories", "services"))
     result = CatalogueFile()
