@@ -27,6 +27,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
 
 from admin_console.security import anonymous_cookie, csrf_token, secure_cookie
 from asan.access.authorizer import Authorizer
+from asan.api.hosts import ServedOn, on
 from asan.i18n import catalogued_locales, current_locale, jinja_environment
 from asan.identity.api import principal_of
 from asan.identity.service import Principal
@@ -53,6 +54,11 @@ class Viewer:
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
+
+
+def tenant_page(permission: str) -> dict[str, Any]:
+    """``opt`` of a tenant console route: served on a tenant's host, needing ``permission``."""
+    return {**on(ServedOn.TENANT), "permission": permission}
 
 
 def tenant_of(request: Request[Any, Any, Any]) -> TenantRecord | None:
