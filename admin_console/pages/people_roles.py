@@ -17,10 +17,10 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_console.pages.people_shared import Problems, needs
-from admin_console.rendering import form_data, is_htmx, redirect, render
+from admin_console.pages.people_shared import Problems
+from admin_console.rendering import form_data, is_htmx, redirect, render, tenant_page
 from asan.access.authorizer import Authorizer
-from asan.access.store import change_policy, policy_revision
+from asan.access.store import change_policy, policy_revision, stored_policy_text
 from asan.authz import (
     Finding,
     PolicyError,
@@ -64,7 +64,7 @@ def _transpose(header: list[str], rows: list[list[str]]) -> list[tuple[str, list
     ]
 
 
-@get("/roles", opt=needs("policy.read"))
+@get("/roles", opt=tenant_page("policy.read"))
 async def roles(
     request: Request[Any, Any, Any], tenant: NamedDependency[TenantRecord]
 ) -> Response[str]:
@@ -105,20 +105,21 @@ async def _edit_page(
     return await render(request, "console/people/roles_edit.html", context, status_code=status_code)
 
 
-@get("/roles/edit", opt=needs("policy.edit"))
+@get("/roles/edit", opt=tenant_page("policy.edit"))
 async def edit_form(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     tenant: NamedDependency[TenantRecord],
 ) -> Response[str]:
-    authorizer: Authorizer = request.app.state.authorizer
-    policy = await authorizer.policy(tenant)
-    return await _edit_page(
-        request, text=policy.to_csv(), revision=await policy_revision(db_session, tenant.id)
-    )
+    # The text as stored, with the revision it is (read first: a change committed
+    # between the two reads makes the save refused, never silently overwritten).
+    # The authorizer's compiled copy may be up to refresh_seconds old.
+    revision = await policy_revision(db_session, tenant.id)
+    text = await stored_policy_text(db_session, tenant.id) or ""
+    return await _edit_page(request, text=text, revision=revision)
 
 
-@post("/roles/edit", opt=needs("policy.edit"))
+@post("/roles/edit", opt=tenant_page("policy.edit"))
 async def edit_policy(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],

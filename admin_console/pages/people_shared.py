@@ -12,16 +12,11 @@ from admin_console.rendering import viewer_of
 from asan.access.authorizer import Authorizer
 from asan.access.staff_admin import StaffAdministration
 from asan.access.staff_rules import StaffProblemsError
-from asan.api.hosts import ServedOn, on
 from asan.authz import PolicyError
 from asan.errors import AsanError
-from asan.i18n import N_, current_locale, gettext
-from asan.identity.errors import NotAuthenticatedError
+from asan.i18n import current_locale, gettext
+from asan.identity.api import signed_in
 from asan.tenancy import TenantRecord
-
-
-def needs(permission: str) -> dict[str, Any]:
-    return {**on(ServedOn.TENANT), "permission": permission}
 
 
 @dataclass
@@ -61,14 +56,13 @@ async def staff_administration(
     request: Request[Any, Any, Any], session: AsyncSession, tenant: TenantRecord
 ) -> StaffAdministration:
     """The staff service acting as the signed-in person, limited to what they hold."""
+    principal = await signed_in(request)
     viewer = await viewer_of(request)
-    if viewer.principal is None:
-        raise NotAuthenticatedError(N_("sign in first"))
     authorizer: Authorizer = request.app.state.authorizer
     return StaffAdministration(
         session,
         tenant,
-        actor=viewer.principal.name,
+        actor=principal.name,
         actor_permissions=viewer.permissions,
         authorizer=authorizer,
     )

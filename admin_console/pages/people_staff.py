@@ -16,14 +16,15 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_console.pages.people_shared import Problems, needs, staff_administration
-from admin_console.rendering import form_data, form_lists, redirect, render
+from admin_console.pages.catalogue_common import reader_text
+from admin_console.pages.people_shared import Problems, staff_administration
+from admin_console.rendering import form_data, form_lists, redirect, render, tenant_page
 from asan.access.staff_admin import StaffAdministration
 from asan.access.staff_rules import AGENCY_ROLE, MIN_PASSWORD_LENGTH
 from asan.catalogue.models import Agency
 from asan.db import utcnow
 from asan.errors import AsanError
-from asan.i18n import current_locale, gettext
+from asan.i18n import gettext
 from asan.tenancy import TenantRecord
 
 
@@ -31,23 +32,20 @@ def _staff_page(username: str) -> str:
     return "/console/staff/" + quote(username, safe="@")
 
 
-def _agency_names(agencies: list[Agency], locale: str, fallback: str) -> list[dict[str, str]]:
-    return [
-        {"code": agency.code, "name": agency.name.get(locale) or agency.name.get(fallback) or ""}
-        for agency in agencies
-    ]
+def _agency_names(agencies: list[Agency], tenant: TenantRecord) -> list[dict[str, str]]:
+    return [{"code": agency.code, "name": reader_text(agency.name, tenant)} for agency in agencies]
 
 
 async def _form_context(admin: StaffAdministration, tenant: TenantRecord) -> dict[str, Any]:
     return {
         "roles": await admin.roles(),
-        "agencies": _agency_names(await admin.agencies(), current_locale(), tenant.default_locale),
+        "agencies": _agency_names(await admin.agencies(), tenant),
         "agency_role": AGENCY_ROLE,
         "min_password": MIN_PASSWORD_LENGTH,
     }
 
 
-@get("/staff", opt=needs("staff.read"))
+@get("/staff", opt=tenant_page("staff.read"))
 async def staff_list(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -61,7 +59,7 @@ async def staff_list(
     )
 
 
-@get("/staff/new", opt=needs("staff.manage"))
+@get("/staff/new", opt=tenant_page("staff.manage"))
 async def new_staff_form(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -76,7 +74,7 @@ async def new_staff_form(
     )
 
 
-@post("/staff/new", opt=needs("staff.manage"))
+@post("/staff/new", opt=tenant_page("staff.manage"))
 async def add_staff(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -128,7 +126,6 @@ async def _member_page(
         {
             **context,
             "member": member,
-            "account": member.account,
             "page": _staff_page(username),
             "chosen": list(member.roles) if chosen is None else chosen,
             "agency": member.account.agency if agency is None else agency,
@@ -141,7 +138,7 @@ async def _member_page(
     )
 
 
-@get("/staff/{username:str}", opt=needs("staff.read"))
+@get("/staff/{username:str}", opt=tenant_page("staff.read"))
 async def staff_member(
     request: Request[Any, Any, Any],
     username: FromPath[str],
@@ -152,7 +149,7 @@ async def staff_member(
     return await _member_page(request, admin, tenant, username)
 
 
-@post("/staff/{username:str}/roles", opt=needs("staff.manage"))
+@post("/staff/{username:str}/roles", opt=tenant_page("staff.manage"))
 async def change_roles(
     request: Request[Any, Any, Any],
     username: FromPath[str],
@@ -187,7 +184,9 @@ def _status_change(action: str, *, active: bool) -> HTTPRouteHandler:
     """``POST /staff/<username>/<action>``: suspend (its sessions stop working at once)
     or reactivate the account."""
 
-    @post(f"/staff/{{username:str}}/{action}", opt=needs("staff.manage"), name=f"staff_{action}")
+    @post(
+        f"/staff/{{username:str}}/{action}", opt=tenant_page("staff.manage"), name=f"staff_{action}"
+    )
     async def change_status(
         request: Request[Any, Any, Any],
         username: FromPath[str],
@@ -215,7 +214,7 @@ suspend = _status_change("suspend", active=False)
 reactivate = _status_change("reactivate", active=True)
 
 
-@post("/staff/{username:str}/password", opt=needs("staff.manage"))
+@post("/staff/{username:str}/password", opt=tenant_page("staff.manage"))
 async def set_password(
     request: Request[Any, Any, Any],
     username: FromPath[str],

@@ -17,8 +17,8 @@ from litestar.params import FromPath
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_console.pages.people_shared import Problems, needs
-from admin_console.rendering import form_data, redirect, render
+from admin_console.pages.people_shared import Problems
+from admin_console.rendering import form_data, redirect, render, tenant_page
 from asan.access.authorizer import Authorizer
 from asan.access.staff_rules import grantable_roles
 from asan.db import utcnow
@@ -66,7 +66,7 @@ async def _page(
     )
 
 
-@get("/tokens", opt=needs("tokens.manage"))
+@get("/tokens", opt=tenant_page("tokens.manage"))
 async def tokens(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -75,7 +75,7 @@ async def tokens(
     return await _page(request, db_session, tenant)
 
 
-@post("/tokens", opt=needs("tokens.manage"))
+@post("/tokens", opt=tenant_page("tokens.manage"))
 async def issue_token(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -109,7 +109,7 @@ async def issue_token(
     return await _page(request, db_session, tenant, issued=issued, status_code=HTTP_201_CREATED)
 
 
-@post("/tokens/{token_id:uuid}/revoke", opt=needs("tokens.manage"))
+@post("/tokens/{token_id:uuid}/revoke", opt=tenant_page("tokens.manage"))
 async def revoke_token(
     request: Request[Any, Any, Any],
     token_id: FromPath[uuid.UUID],

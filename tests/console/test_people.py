@@ -441,3 +441,31 @@ async def test_a_staff_manager_cannot_take_over_an_account_that_holds_more_than_
     peer = f"/console/staff/other-clerk@{code}"
     allowed = await post_form(clerk, peer, f"{peer}/password", {"password": NEW_PASSWORD})
     assert allowed.status_code == 303, allowed.text
+
+
+async def test_saving_the_policy_from_a_stale_revision_is_refused_and_writes_nothing(
+    database: Database, client_for: Callable[[str], httpx.AsyncClient]
+) -> None:
+    tenant = await create_tenant(database)
+    admin = await _admin_client(database, client_for, tenant)
+    page = await admin.get("/console/roles/edit")
+    read_at = re.search(r'name="revision" value="(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+    # Someone else adds a member meanwhile; the page still holds the text without them.
+    await add_staff(database, tenant, f"desk@{tenant.code}", "operator")
+    meanwhile = await _policy(database, tenant)
+    assert f"desk@{tenant.code}" in meanwhile
+    edit = await admin.get("/console/roles/edit")
+    assert f"g, desk@{tenant.code}, operator" in edit.text  # the stored text, not a cached one
+    saved = await admin.post(
+        "/console/roles/edit",
+        data={
+            "policy": meanwhile.replace(f"g, desk@{tenant.code}, operator, {tenant.code}\n", "")
+            + f"g, admin@{tenant.code}, auditor, {tenant.code}\n",
+            "action": "save",
+            "revision": read_at,
+            "csrf_token": csrf_of(page.text),
+        },
+    )
+    assert saved.status_code == 409, saved.text
+    assert "someone else changed the policy meanwhile" in saved.text
+    assert await _policy(database, tenant) == meanwhile

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from asan.access.staff_rules import AGENCY_ROLE
+from asan.access.staff_rules import AGENCY_ROLE, tenant_template_roles
 from asan.access.store import save_policy, stored_policy_text
-from asan.authz import ROLES, Scope, platform_templates, read_policy
+from asan.authz import platform_templates, read_policy
 from asan.catalogue.models import ServiceVersion, VersionState
 from asan.db import Database, TenantScope
 from asan.identity.models import StaffAccount
@@ -40,10 +40,6 @@ async def _busiest_agency(session: AsyncSession) -> str | None:
     return min(counts, key=lambda code: (-counts[code], code)) if counts else None
 
 
-def demo_roles() -> list[str]:
-    return [name for name, role in ROLES.items() if role.scope is Scope.TENANT]
-
-
 async def ensure_demo_staff(
     database: Database, tenant: TenantRecord, *, password: str, actor: str
 ) -> list[DemoAccount]:
@@ -61,7 +57,7 @@ async def ensure_demo_staff(
         lines = set(line.strip() for line in text.splitlines())
         added: list[str] = []
         busiest = await _busiest_agency(session)
-        for role in demo_roles():
+        for role in tenant_template_roles():
             username = f"{role}@{tenant.code}"
             created = username not in existing
             if created:

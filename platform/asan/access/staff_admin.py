@@ -36,9 +36,10 @@ from asan.access.staff_rules import (
     known_agency,
     roles_of,
 )
-from asan.access.store import save_policy, stored_policy_text
+from asan.access.store import policy_revision, save_and_forget, stored_policy_text
 from asan.authz import (
     POLICY_EDIT,
+    PolicyEngine,
     PolicyError,
     RoleGrant,
     TenantPolicy,
@@ -48,7 +49,6 @@ from asan.authz import (
     read_policy,
 )
 from asan.catalogue.models import Agency
-from asan.db import on_commit
 from asan.errors import NotFoundError, ValidationError
 from asan.i18n import N_
 from asan.identity.errors import ForbiddenError
@@ -95,16 +95,32 @@ class StaffAdministration:
 
     async def policy(self) -> TenantPolicy:
         """The tenant's policy as stored in this transaction."""
+        return (await self._stored())[0]
+
+    async def _stored(self) -> tuple[TenantPolicy, int]:
+        """The stored policy and the revision it is, for a change saved only from there.
+
+        The revision is read first: a change committed between the two reads
+        then makes the save refused rather than silently overwritten.
+        """
+        revision = await policy_revision(self.session, self.tenant.id)
         text = await stored_policy_text(self.session, self.tenant.id) or ""
         source = f"{self.tenant.code}:stored"
-        return read_policy(text, source=source, domain=self.tenant.code, templates=self.templates)
+        policy = read_policy(text, source=source, domain=self.tenant.code, templates=self.templates)
+        return policy, revision
 
     async def roles(self) -> list[str]:
         return grantable_roles(await self.policy(), self.templates)
 
     async def agencies(self) -> list[Agency]:
         """The catalogue's agencies, which an agency officer may work for."""
-        return list((await self.session.scalars(select(Agency).order_by(Agency.code))).all())
+        return list(
+            (
+                await self.session.scalars(
+                    select(Agency).where(Agency.tenant_id == self.tenant.id).order_by(Agency.code)
+                )
+            ).all()
+        )
 
     async def members(self) -> list[StaffMember]:
         policy = await self.policy()
@@ -155,14 +171,18 @@ class StaffAdministration:
             )
         problems.check(lambda: check_password(password))
         await problems.check_async(self._check_agency(roles, agency))
-        current = await self.policy()
-        new_policy = problems.check(lambda: self._with_roles(current, username, [], roles))
+        current, revision = await self._stored()
+        new_policy = problems.check(
+            lambda: self._with_roles(
+                current, policy_engine(current, self.templates), username, [], roles
+            )
+        )
         problems.raise_any()
         assert new_policy is not None
+        await self._save(new_policy, revision, f"staff added: {username}")
         account = await IdentityService(
             self.session, tenant_id=self.tenant.id, store=MemorySessionStore()
         ).create_account(username, password, display_name=display_name.strip(), agency=agency)
-        await self._save(new_policy, f"staff added: {username}")
         audit.record(
             self.session,
             actor=self.actor,
@@ -177,19 +197,22 @@ class StaffAdministration:
     ) -> None:
         """Grant exactly ``roles`` (and, for an agency officer, the agency worked for)."""
         account = await self._account(username)
-        current = await self.policy()
+        current, revision = await self._stored()
+        engine = policy_engine(current, self.templates)
         before = roles_of(current, username)
-        self._may_touch(current, username)
+        self._may_touch(current, username, engine)
         problems = Refusals()
         await problems.check_async(self._check_agency(roles, agency))
-        new_policy = problems.check(lambda: self._with_roles(current, username, before, roles))
+        new_policy = problems.check(
+            lambda: self._with_roles(current, engine, username, before, roles)
+        )
         if new_policy is not None:
             problems.check(lambda: ensure_policy_editor(new_policy, self.templates))
         problems.raise_any()
         assert new_policy is not None
         changed = list(before) != list(roles_of(new_policy, username))
         if changed:
-            await self._save(new_policy, f"roles of {username} changed")
+            await self._save(new_policy, revision, f"roles of {username} changed")
         if account.agency != agency:
             account.agency = agency
             changed = True
@@ -246,17 +269,20 @@ class StaffAdministration:
                 N_("an agency officer works for one agency: name the agency"),
                 detail={"parameter": "agency"},
             )
-        await known_agency(self.session, agency)
+        await known_agency(self.session, self.tenant.id, agency)
 
-    def _may_touch(self, policy: TenantPolicy, username: str) -> None:
+    def _may_touch(
+        self, policy: TenantPolicy, username: str, engine: PolicyEngine | None = None
+    ) -> None:
         """Act on an account (password, suspension) only if it holds nothing the actor lacks.
 
         A new password lets its setter sign in as that person: whoever could
         reset an account holding more than they hold could take those rights.
+        ``engine``: ``policy``'s, when the caller has built it already.
         """
         if self.actor_permissions is None or POLICY_EDIT in self.actor_permissions:
             return
-        engine = policy_engine(policy, self.templates)
+        engine = engine or policy_engine(policy, self.templates)
         beyond = engine.permissions_of(username, policy.domain) - self.actor_permissions
         if beyond:
             raise ForbiddenError(
@@ -270,13 +296,15 @@ class StaffAdministration:
     def _with_roles(
         self,
         current: TenantPolicy,
+        engine: PolicyEngine,
         username: str,
         before: Sequence[str],
         after: Sequence[str],
     ) -> TenantPolicy:
-        """``current`` with ``username`` granted exactly ``after``, checked."""
+        """``current`` (whose engine is ``engine``) with ``username`` granted exactly ``after``,
+        checked."""
         wanted = list(dict.fromkeys(after))
-        self._may_grant(current, set(before) ^ set(wanted))
+        self._may_grant(current, engine, set(before) ^ set(wanted))
         kept = tuple(
             grant for grant in current.grouping if grant.user != username or grant.role in wanted
         )
@@ -297,10 +325,9 @@ class StaffAdministration:
         ensure_duties_apart(policy, self.templates, username)
         return policy
 
-    def _may_grant(self, policy: TenantPolicy, roles: set[str]) -> None:
+    def _may_grant(self, policy: TenantPolicy, engine: PolicyEngine, roles: set[str]) -> None:
         if self.actor_permissions is None or POLICY_EDIT in self.actor_permissions:
             return
-        engine = policy_engine(policy, self.templates)
         for role in sorted(roles):
             if not engine.permissions_of(role, policy.domain) <= self.actor_permissions:
                 raise ForbiddenError(
@@ -312,8 +339,14 @@ class StaffAdministration:
                     role=role,
                 )
 
-    async def _save(self, policy: TenantPolicy, reason: str) -> None:
-        await save_policy(self.session, self.tenant.id, policy, actor=self.actor, reason=reason)
-        if self.authorizer is not None:
-            authorizer, tenant_id = self.authorizer, self.tenant.id
-            on_commit(self.session, lambda: authorizer.forget(tenant_id))
+    async def _save(self, policy: TenantPolicy, revision: int, reason: str) -> None:
+        """Save ``policy``, made from the stored ``revision``: refused if it moved since."""
+        await save_and_forget(
+            self.session,
+            self.tenant.id,
+            policy,
+            authorizer=self.authorizer,
+            actor=self.actor,
+            reason=reason,
+            expected_revision=revision,
+        )

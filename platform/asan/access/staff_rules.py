@@ -9,13 +9,14 @@ refused, so that a form shows every problem at once.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from asan.authz import ROLES, Scope, TenantPolicy, policy_engine
+from asan.authz import ROLES, Scope, TenantPolicy, duties_held_together, policy_engine
 from asan.catalogue.models import Agency
 from asan.errors import AsanError, ValidationError
 from asan.i18n import N_
@@ -36,10 +37,15 @@ def check_password(password: str) -> None:
         )
 
 
-async def known_agency(session: AsyncSession, agency: str | None) -> str | None:
+async def known_agency(
+    session: AsyncSession, tenant_id: uuid.UUID, agency: str | None
+) -> str | None:
     if (
         agency is not None
-        and await session.scalar(select(Agency.id).where(Agency.code == agency)) is None
+        and await session.scalar(
+            select(Agency.id).where(Agency.tenant_id == tenant_id, Agency.code == agency)
+        )
+        is None
     ):
         raise ValidationError(
             N_("no agency {agency!r} in the catalogue"),
@@ -106,11 +112,15 @@ class Refusals:
             raise StaffProblemsError(self.found)
 
 
+def tenant_template_roles() -> list[str]:
+    """The shipped roles a tenant may grant (never a platform one), in their listed order."""
+    return [name for name, role in ROLES.items() if role.scope is Scope.TENANT]
+
+
 def grantable_roles(policy: TenantPolicy, templates: TenantPolicy) -> list[str]:
     """The roles a tenant may grant: the tenant template roles, then its own, by name."""
     own = sorted(policy.roles - templates.roles)
-    shipped = [name for name, role in ROLES.items() if role.scope is Scope.TENANT]
-    return [*shipped, *[role for role in own if role not in ROLES]]
+    return [*tenant_template_roles(), *[role for role in own if role not in ROLES]]
 
 
 def roles_of(policy: TenantPolicy, username: str) -> tuple[str, ...]:
@@ -119,14 +129,11 @@ def roles_of(policy: TenantPolicy, username: str) -> tuple[str, ...]:
 
 def ensure_duties_apart(policy: TenantPolicy, templates: TenantPolicy, username: str) -> None:
     engine = policy_engine(policy, templates)
-    for pair in policy.sod_pairs:
-        if engine.enforce(username, policy.domain, pair.first) and engine.enforce(
-            username, policy.domain, pair.second
-        ):
-            raise DutiesApartError(
-                N_("{user} would hold both {first} and {second}, which must not go together"),
-                detail={"parameter": "roles", "first": pair.first, "second": pair.second},
-                user=username,
-                first=pair.first,
-                second=pair.second,
-            )
+    for pair, _, _ in duties_held_together(policy, engine, username):
+        raise DutiesApartError(
+            N_("{user} would hold both {first} and {second}, which must not go together"),
+            detail={"parameter": "roles", "first": pair.first, "second": pair.second},
+            user=username,
+            first=pair.first,
+            second=pair.second,
+        )

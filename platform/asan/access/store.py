@@ -45,16 +45,32 @@ async def policy_revision(session: AsyncSession, tenant_id: uuid.UUID) -> int:
 
 
 async def save_policy(
-    session: AsyncSession, tenant_id: uuid.UUID, policy: TenantPolicy, *, actor: str, reason: str
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    policy: TenantPolicy,
+    *,
+    actor: str,
+    reason: str,
+    expected_revision: int | None = None,
 ) -> None:
-    """Replace the (checked) policy and bump its revision, in the caller's transaction."""
+    """Replace the (checked) policy and bump its revision, in the caller's transaction.
+
+    Given the ``expected_revision`` the change was made from, refused with
+    :class:`PolicyChangedMeanwhileError` (nothing written) unless the revision
+    still stands there: the bump itself is the check, so two changes made from
+    the same revision cannot both be saved, however close together.
+    """
+    revision = await bump_counter(session, PolicyRevision, tenant_id, expected=expected_revision)
+    if revision is None:
+        raise PolicyChangedMeanwhileError(
+            N_("someone else changed the policy meanwhile; reload it and make your change again")
+        )
     await session.execute(delete(PolicyLine).where(PolicyLine.tenant_id == tenant_id))
     lines = [line for line in policy.to_csv().splitlines() if line.strip()]
     session.add_all(
         PolicyLine(tenant_id=tenant_id, position=index, text=line)
         for index, line in enumerate(lines)
     )
-    await bump_counter(session, PolicyRevision, tenant_id)
     audit.record(
         session,
         tenant_id=tenant_id,
@@ -62,6 +78,28 @@ async def save_policy(
         action="policy.changed",
         detail={"reason": reason, "lines": len(lines)},
     )
+
+
+async def save_and_forget(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    policy: TenantPolicy,
+    *,
+    authorizer: Authorizer | None,
+    actor: str,
+    reason: str,
+    expected_revision: int | None,
+) -> None:
+    """:func:`save_policy`, then the process's compiled copy dropped once the change commits.
+
+    Other processes notice the new revision on their own.
+    """
+    await save_policy(
+        session, tenant_id, policy, actor=actor, reason=reason, expected_revision=expected_revision
+    )
+    if authorizer is not None:
+        forget = authorizer.forget
+        on_commit(session, lambda: forget(tenant_id))
 
 
 async def change_policy(
@@ -85,13 +123,14 @@ async def change_policy(
     processes notice the new revision on their own.
     """
     policy = read_policy(text, source=source, domain=tenant.code, templates=authorizer.templates)
-    if expected_revision is not None and expected_revision != await policy_revision(
-        session, tenant.id
-    ):
-        raise PolicyChangedMeanwhileError(
-            N_("someone else changed the policy meanwhile; reload it and make your change again")
-        )
     ensure_policy_editor(policy, authorizer.templates)
-    await save_policy(session, tenant.id, policy, actor=actor, reason=reason)
-    on_commit(session, lambda: authorizer.forget(tenant.id))
+    await save_and_forget(
+        session,
+        tenant.id,
+        policy,
+        authorizer=authorizer,
+        actor=actor,
+        reason=reason,
+        expected_revision=expected_revision,
+    )
     return policy

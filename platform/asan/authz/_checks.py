@@ -8,12 +8,12 @@ change that would leave nobody able to edit the policy again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
 from asan.authz._engine import Decision, PermissionMatrix, PolicyEngine
-from asan.authz._rules import Origin, TenantPolicy
+from asan.authz._rules import Origin, PolicyRule, SodPair, TenantPolicy
 from asan.authz._vocabulary import PERMISSIONS, PLATFORM_DOMAIN, POLICY_EDIT
 from asan.errors import ValidationError
 from asan.i18n import N_
@@ -57,6 +57,18 @@ class UnknownPermissionError(ValidationError):
 def policy_engine(policy: TenantPolicy, templates: TenantPolicy) -> PolicyEngine:
     """An engine holding only ``templates`` and ``policy``: for checks, not for requests."""
     return PolicyEngine([*templates.casbin_rules, *policy.casbin_rules])
+
+
+def duties_held_together(
+    policy: TenantPolicy, engine: PolicyEngine, user: str
+) -> Iterator[tuple[SodPair, PolicyRule, PolicyRule]]:
+    """The ``sod`` pairs whose two duties ``user`` holds both of under ``engine``, in line
+    order, each with the rules that give the first and the second."""
+    for pair in policy.sod_pairs:
+        first = engine.explain(user, policy.domain, pair.first).rule
+        second = engine.explain(user, policy.domain, pair.second).rule
+        if first is not None and second is not None:
+            yield pair, first, second
 
 
 def policy_users(policy: TenantPolicy, templates: TenantPolicy) -> frozenset[str]:
@@ -205,18 +217,16 @@ def _separation_of_duties(
 ) -> Iterable[Finding]:
     domain = policy.domain
     roles = sorted(templates.roles | policy.roles)
+    for user in sorted(users):
+        for pair, first, second in duties_held_together(policy, engine, user):
+            yield Finding(
+                Severity.ERROR,
+                "sod_violation",
+                f"{user} holds both {pair.first} (as {first.role}) and "
+                f"{pair.second} (as {second.role}), which must not go together",
+                pair.origin,
+            )
     for pair in policy.sod_pairs:
-        for user in sorted(users):
-            first = engine.explain(user, domain, pair.first).rule
-            second = engine.explain(user, domain, pair.second).rule
-            if first is not None and second is not None:
-                yield Finding(
-                    Severity.ERROR,
-                    "sod_violation",
-                    f"{user} holds both {pair.first} (as {first.role}) and "
-                    f"{pair.second} (as {second.role}), which must not go together",
-                    pair.origin,
-                )
         for role in roles:
             if engine.enforce(role, domain, pair.first) and engine.enforce(
                 role, domain, pair.second

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import structlog
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import (
@@ -58,19 +58,40 @@ def _forget_after_commit(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
 
 
-async def bump_counter(session: AsyncSession, model: Any, tenant_id: Any) -> None:
+async def bump_counter(
+    session: AsyncSession, model: Any, tenant_id: Any, *, expected: int | None = None
+) -> int | None:
     """``revision += 1`` for the tenant's row of ``model``, atomically (made at 1 if missing).
 
-    Read-modify-write in Python would let two concurrent changes write the
-    same number, and a process that saw it between them would never reload.
+    Returns the new revision. Read-modify-write in Python would let two
+    concurrent changes write the same number, and a process that saw it
+    between them would never reload.
+
+    Given ``expected`` (0: no row yet), the counter moves only from exactly
+    ``expected`` to ``expected + 1``; standing anywhere else, nothing is
+    written and None is returned. The check and the move are one statement,
+    so of two changes started from the same revision only the first passes
+    (the second waits for its row lock, then finds the counter moved).
     """
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(model).values(tenant_id=tenant_id, revision=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[model.tenant_id], set_={"revision": model.revision + 1}
-    )
-    await session.execute(statement)
+    statement: Any
+    if expected is None or expected == 0:
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(model).values(tenant_id=tenant_id, revision=1)
+        if expected is None:
+            statement = statement.on_conflict_do_update(
+                index_elements=[model.tenant_id], set_={"revision": model.revision + 1}
+            )
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=[model.tenant_id])
+    else:
+        statement = (
+            update(model)
+            .where(model.tenant_id == tenant_id, model.revision == expected)
+            .values(revision=expected + 1)
+        )
+    revision: int | None = await session.scalar(statement.returning(model.revision))
+    return revision
 
 
 _reading: ContextVar[bool] = ContextVar("asan_sqlite_reading", default=False)

@@ -210,12 +210,14 @@ class IdentityService:
 
     async def remember_locale(self, principal: Principal, locale: str) -> None:
         """Keep the console language a person chose, for their next sign-in on any device."""
+        if principal.kind == "token":
+            return  # a machine has no account to keep it on
         account: StaffAccount | PlatformOperator | None = (
             await self.session.get(StaffAccount, (self.tenant_id, principal.id))
             if self.tenant_id is not None
             else await self.session.get(PlatformOperator, principal.id)
         )
-        if account is not None and principal.kind != "token":
+        if account is not None:
             account.locale = locale
 
     async def log_out(self, token: str) -> None:
