@@ -23,7 +23,7 @@ from asan.upgrade.status import platform_status, plugin_usage
 @get("/platform", opt={**on(ServedOn.PLATFORM), "permission": "platform.plugins"})
 async def platform_page(request: Request[Any, Any, Any]) -> Response[str]:
     state = request.app.state
-    status = await platform_status(state.database, state.schema_heads)
+    status = await platform_status(state.database, state.schema_heads, state.plugin_host.catalogue)
     pending: list[Migration] = []
     unknown_revision = False
     if not status.schema_is_current:

@@ -17,8 +17,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_console.rendering import form_data, is_htmx, redirect, render, viewer_of
-from asan.api.hosts import ServedOn, on
+from admin_console.rendering import form_data, is_htmx, redirect, render, tenant_page
 from asan.catalogue.coverage import catalogue_coverage
 from asan.catalogue.published import searchable
 from asan.errors import NotFoundError
@@ -31,19 +30,17 @@ from asan.i18n import (
     platform_translations,
     tenant_coverage,
 )
+from asan.identity.api import signed_in
 from asan.tenancy import TenantRecord
 from asan.translations import (
     Change,
     OverrideRefusedError,
+    OverrideView,
     UiTextOverrideService,
     override_cache,
 )
 
 PAGE_SIZE = 50
-
-
-def _read(permission: str) -> dict[str, Any]:
-    return {**on(ServedOn.TENANT), "permission": permission}
 
 
 def _service(
@@ -53,7 +50,7 @@ def _service(
     return UiTextOverrideService(session, tenant, on_change=lambda: cache.forget(tenant.id))
 
 
-@get("/translations", opt=_read("settings.read"))
+@get("/translations", opt=tenant_page("settings.read"))
 async def overview(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -85,21 +82,22 @@ class EditorRow:
 def _rows(
     service: UiTextOverrideService,
     locale: str,
-    overrides: dict[str, Any],
+    overrides: dict[str, OverrideView],
     query: str,
 ) -> tuple[list[EditorRow], list[str]]:
     """The editor's rows matching ``query``, and overrides of ids the platform no longer has."""
     platform = platform_translations(service.directory or i18n_directory(), locale)
     source = locale == SOURCE_LOCALE  # English is the platform's own text, translated or not
     words = searchable(query).split()
+    messages = service.messages()
     rows = []
-    for index, message in enumerate(service.messages()):
+    for index, message in enumerate(messages):
         own = overrides.get(message.id)
         shown = platform.get(message.id, message.id if source else None)
         haystack = searchable(" ".join((message.id, shown or "", own.text if own else "")))
         if all(word in haystack for word in words):
             rows.append(EditorRow(message.id, shown, own.text if own else None, f"m{index}"))
-    known = {message.id for message in service.messages()}
+    known = {message.id for message in messages}
     obsolete = sorted(message_id for message_id in overrides if message_id not in known)
     return rows, obsolete
 
@@ -137,7 +135,6 @@ async def _editor(
             if row.message_id == wanted:
                 page = index // PAGE_SIZE + 1
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    viewer = await viewer_of(request)
     context = {
         "edit_locale": locale,
         "rows": shown,
@@ -150,7 +147,6 @@ async def _editor(
         "problems": problems or [],
         "errors": errors or {},
         "values": values or {},
-        "editable": viewer.can("settings.edit"),
         "page_link": lambda number: _editor_link(locale, query, number),
     }
     template = (
@@ -168,7 +164,7 @@ def _editor_link(locale: str, query: str, page: int) -> str:
     return f"/console/translations/{locale}" + (f"?{urlencode(parameters)}" if parameters else "")
 
 
-@get("/translations/{locale:str}", opt=_read("settings.read"))
+@get("/translations/{locale:str}", opt=tenant_page("settings.read"))
 async def editor(
     request: Request[Any, Any, Any],
     locale: FromPath[str],
@@ -193,7 +189,7 @@ _NOTICES = {
 }
 
 
-@post("/translations/{locale:str}", opt=_read("settings.edit"))
+@post("/translations/{locale:str}", opt=tenant_page("settings.edit"))
 async def save_override(
     request: Request[Any, Any, Any],
     locale: FromPath[str],
@@ -206,11 +202,10 @@ async def save_override(
     text = form.get("text", "")
     query = form.get("q", "").strip()
     page = _page_number(form.get("page"))
-    viewer = await viewer_of(request)
-    actor = viewer.principal.name if viewer.principal is not None else "?"
+    actor = await signed_in(request)
     try:
         change = await _service(request, db_session, tenant).set(
-            locale, message_id, text, actor=actor
+            locale, message_id, text, actor=actor.name
         )
     except OverrideRefusedError as exc:
         if exc.detail.get("field") == "locale":

@@ -5,8 +5,10 @@ Revises: 0004_applications
 Create Date: 2026-11-29
 
 Expand only: one nullable column on each account table (the language a person
-chose in the console, remembered across devices) and one new tenant-owned
-table, which the previous release does not read.
+chose in the console, remembered across devices) and two new tenant-owned
+tables, which the previous release does not read: the overrides, and their
+revision counter (bumped with every change, so that processes reload them only
+when it moved).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ RELEASE = "0.1.0"
 """The platform release that ships this revision (expand / contract: asan.db.migration_rules)."""
 
 DML = "SELECT, INSERT, UPDATE, DELETE"
+TABLES = ("ui_text_overrides", "ui_text_revisions")
 
 
 def upgrade() -> None:
@@ -57,13 +60,27 @@ def upgrade() -> None:
             name="uq_ui_text_overrides_tenant_id_locale_message_id",
         ),
     )
-    grant_runtime_access(op, "ui_text_overrides", role, privileges=DML)
-    enable_tenant_rls(op, "ui_text_overrides")
+    op.create_table(
+        "ui_text_revisions",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name="fk_ui_text_revisions_tenant_id_tenants",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", name="pk_ui_text_revisions"),
+    )
+    for table in TABLES:
+        grant_runtime_access(op, table, role, privileges=DML)
+        enable_tenant_rls(op, table)
 
 
 def downgrade() -> None:
-    disable_rls(op, "ui_text_overrides")
-    op.drop_table("ui_text_overrides")
+    for table in reversed(TABLES):
+        disable_rls(op, table)
+        op.drop_table(table)
     for table in ("platform_operators", "staff_accounts"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("locale")

@@ -18,7 +18,7 @@ from asan.db import Base
 from asan.identity.models import ApiToken, PlatformOperator, StaffAccount
 from asan.identity.policy_models import PolicyLine, PolicyRevision
 from asan.tenancy.models import Tenant, TenantHostname
-from asan.translations.models import UiTextOverride
+from asan.translations.models import UiTextOverride, UiTextRevision
 
 metadata = Base.metadata
 
@@ -41,5 +41,6 @@ __all__ = [
     "Tenant",
     "TenantHostname",
     "UiTextOverride",
+    "UiTextRevision",
     "metadata",
 ]

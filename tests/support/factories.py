@@ -21,7 +21,7 @@ from asan.db import Base, Database, PlatformScope, utcnow
 from asan.identity.models import ApiToken, StaffAccount
 from asan.identity.policy_models import PolicyLine, PolicyRevision
 from asan.tenancy import Tenant, TenantHostname, TenantStatus
-from asan.translations import UiTextOverride
+from asan.translations import UiTextOverride, UiTextRevision
 
 
 async def create_tenant(
@@ -145,6 +145,9 @@ TENANT_OWNED_FACTORIES: dict[type[Base], TenantOwnedFactory] = {
     ),
     CatalogueRevision: TenantOwnedFactory(
         build=lambda: CatalogueRevision(revision=1), mutation={"revision": 99}
+    ),
+    UiTextRevision: TenantOwnedFactory(
+        build=lambda: UiTextRevision(revision=1), mutation={"revision": 99}
     ),
     Application: TenantOwnedFactory(build=_application, mutation={"status": "issued"}),
     ApplicationEvent: TenantOwnedFactory(

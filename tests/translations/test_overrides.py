@@ -10,6 +10,7 @@ from jinja2 import DictLoader
 
 from asan.db import Database, TenantScope
 from asan.i18n import (
+    NO_OVERRIDES,
     gettext,
     i18n_directory,
     jinja_environment,
@@ -123,3 +124,19 @@ async def test_cache_is_per_tenant_and_refreshed_after_a_change(database: Databa
         await service.set("fr", MESSAGE, "connectez-vous", actor="t")
     assert (await cache.get(_record(first)))["fr"][MESSAGE] == "connectez-vous"
     assert await cache.get(_record(second)) == {}
+
+
+async def test_other_processes_read_the_rows_again_only_when_the_revision_moved(
+    database: Database,
+) -> None:
+    tenant = await create_tenant(database, locales=("en", "fr"))
+    elsewhere = OverrideCache(database, refresh_seconds=0)  # another process: checks every time
+    empty = await elsewhere.get(_record(tenant))
+    assert empty is NO_OVERRIDES  # one shared empty mapping for every tenant without any
+    async with database.transaction(TenantScope(tenant.id, tenant.code)) as session:
+        await UiTextOverrideService(session, _record(tenant)).set(
+            "fr", MESSAGE, "connectez-vous", actor="t"
+        )
+    seen = await elsewhere.get(_record(tenant))
+    assert seen["fr"][MESSAGE] == "connectez-vous"
+    assert await elsewhere.get(_record(tenant)) is seen  # same revision: the kept copy

@@ -32,7 +32,7 @@ async def tenant_directory(state: State) -> list[TenantDirectoryEntry]:
     opt={"permission": "platform.plugins"},
 )
 async def platform_version(state: State) -> dict[str, Any]:
-    status = await platform_status(state.database, state.schema_heads)
+    status = await platform_status(state.database, state.schema_heads, state.plugin_host.catalogue)
     return status.as_json()
 
 

@@ -22,7 +22,15 @@ from asan.i18n._locale import (
     text_direction,
     use_locale,
 )
-from asan.i18n._messages import N_, Overrides, gettext, ngettext, overridden, use_overrides
+from asan.i18n._messages import (
+    N_,
+    NO_OVERRIDES,
+    Overrides,
+    gettext,
+    ngettext,
+    overridden,
+    use_overrides,
+)
 from asan.i18n._middleware import (
     LocaleMiddleware,
     LocalePlugin,
@@ -58,6 +66,7 @@ from asan.i18n._workflow import (
 __all__ = [
     "LOCALE_COOKIE",
     "LOCALE_QUERY_PARAMETER",
+    "NO_OVERRIDES",
     "N_",
     "PLATFORM_TEMPLATES",
     "SOURCE_LOCALE",

@@ -24,8 +24,10 @@ log = structlog.get_logger(__name__)
 Overrides = Mapping[str, Mapping[str, str]]
 """A tenant's own wording: locale -> message id -> text (see ``asan.translations``)."""
 
-_NO_OVERRIDES: Overrides = MappingProxyType({})
-_overrides: ContextVar[Overrides] = ContextVar("asan_ui_overrides", default=_NO_OVERRIDES)
+NO_OVERRIDES: Overrides = MappingProxyType({})
+"""No wording of one's own: outside a tenant's request, and a tenant that has none (shared)."""
+_NO_TEXTS: Mapping[str, str] = MappingProxyType({})
+_overrides: ContextVar[Overrides] = ContextVar("asan_ui_overrides", default=NO_OVERRIDES)
 
 
 @contextmanager
@@ -49,7 +51,7 @@ def overridden(message: str) -> str | None:
 
     Plural and contextual messages have none: they stay with the platform's catalogues.
     """
-    return _overrides.get().get(current_locale(), {}).get(message)
+    return _overrides.get().get(current_locale(), _NO_TEXTS).get(message)
 
 
 def N_(message: str) -> str:

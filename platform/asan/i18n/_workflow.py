@@ -19,10 +19,11 @@ import os
 import re
 import string
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
@@ -329,18 +330,47 @@ class LocaleCoverage:
     """The tenant's catalogue texts; None when no rows were given for this locale."""
 
 
+def _modified(path: Path) -> int | None:
+    """When ``path`` last changed (ns), None if it does not exist: a memo's key."""
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def _template_modified(directory: Path) -> int:
+    path = directory / TEMPLATE_FILE
+    modified = _modified(path)
+    if modified is None:
+        raise MessageCatalogueError([f"{path}: no such file"])
+    return modified
+
+
+_COVERAGE_MEMO: dict[tuple[Path, str], tuple[tuple[int, int | None], Coverage]] = {}
+"""(directory, locale) -> the template's and catalogue's mtimes when counted, and the count."""
+
+
 def ui_coverage(directory: Path, locale: str) -> Coverage:
-    """How many of the template's messages ``locale`` translates (fuzzy ones do not count)."""
+    """How many of the template's messages ``locale`` translates (fuzzy ones do not count).
+
+    Counted again only when the template or the locale's catalogue changed.
+    """
+    path = catalogue_path(directory, locale)
+    modified = (_template_modified(directory), _modified(path))
+    memo = _COVERAGE_MEMO.get((directory, locale))
+    if memo is not None and memo[0] == modified:
+        return memo[1]
     template = _read(directory / TEMPLATE_FILE)
     wanted = [message for message in template if message.id]
-    path = catalogue_path(directory, locale)
-    catalog = _read(path, locale) if path.is_file() else Catalog(locale=locale)
+    catalog = _read(path, locale) if modified[1] is not None else Catalog(locale=locale)
     gaps = []
     for message in wanted:
         translation = catalog.get(message.id, message.context)
         if translation is None or not _is_translated(translation):
             gaps.append(_forms(message.id)[0])
-    return Coverage(translated=len(wanted) - len(gaps), total=len(wanted), gaps=tuple(gaps))
+    coverage = Coverage(translated=len(wanted) - len(gaps), total=len(wanted), gaps=tuple(gaps))
+    _COVERAGE_MEMO[(directory, locale)] = (modified, coverage)
+    return coverage
 
 
 def tenant_coverage(
@@ -424,27 +454,38 @@ _MESSAGES_MEMO: dict[tuple[Path, int], tuple[UiMessage, ...]] = {}
 def ui_messages(directory: Path) -> tuple[UiMessage, ...]:
     """The singular messages of ``messages.pot``, in its order (read again when it changes)."""
     path = directory / TEMPLATE_FILE
-    try:
-        modified = path.stat().st_mtime_ns
-    except FileNotFoundError as exc:
-        raise MessageCatalogueError([f"{path}: no such file"]) from exc
-    key = (path, modified)
+    key = (path, _template_modified(directory))
     if key not in _MESSAGES_MEMO:
         _MESSAGES_MEMO.clear()
         _MESSAGES_MEMO[key] = _template_messages(path)
     return _MESSAGES_MEMO[key]
 
 
-def platform_translations(directory: Path, locale: str) -> dict[str, str]:
-    """Message id -> the platform's own translation in ``locale`` (translated ones only)."""
+_TRANSLATIONS_MEMO: dict[tuple[Path, str], tuple[int | None, Mapping[str, str]]] = {}
+"""(directory, locale) -> the catalogue's mtime when read, and its translations."""
+
+
+def platform_translations(directory: Path, locale: str) -> Mapping[str, str]:
+    """Message id -> the platform's own translation in ``locale`` (translated ones only).
+
+    Read again only when the locale's catalogue changed.
+    """
     path = catalogue_path(directory, locale)
-    if not path.is_file():
-        return {}
-    return {
-        str(message.id): str(message.string)
-        for message in _read(path, locale)
-        if message.id and not message.pluralizable and _is_translated(message)
-    }
+    modified = _modified(path)
+    memo = _TRANSLATIONS_MEMO.get((directory, locale))
+    if memo is not None and memo[0] == modified:
+        return memo[1]
+    translated: Mapping[str, str] = MappingProxyType(
+        {}
+        if modified is None
+        else {
+            str(message.id): str(message.string)
+            for message in _read(path, locale)
+            if message.id and not message.pluralizable and _is_translated(message)
+        }
+    )
+    _TRANSLATIONS_MEMO[(directory, locale)] = (modified, translated)
+    return translated
 
 
 _PERCENT_FIELD = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +-]*\d*(?:\.\d+)?(?P<kind>[a-zA-Z%])")

@@ -192,6 +192,7 @@ NOT_EXPORTED = {
     "policy_lines": "carried as the bundle's policy.csv",
     "policy_revisions": "a per-instance counter that tells processes to reload; starts afresh",
     "catalogue_revisions": "a per-instance counter that tells processes to reload; starts afresh",
+    "ui_text_revisions": "a per-instance counter that tells processes to reload; starts afresh",
 }
 """Tenant-owned tables without a file of their own, and why."""
 

@@ -62,6 +62,7 @@ from asan.portability._format import (
 from asan.tenancy import Tenant, TenantBundle, TenantHostname, read_bundles
 from asan.tenancy.bundle import BUNDLE_FILE
 from asan.tenancy.hosts import HostKind, classify_host
+from asan.translations.models import UiTextRevision
 
 _BATCH = 500
 _MAX_PROBLEMS = 100
@@ -449,7 +450,8 @@ async def import_tenant(
         for kind in ROW_KINDS:
             rows[kind.file] = await _write_rows(session, checked, kind, tenant_id, progress)
         await _write_policy(session, checked, tenant_id)
-        await bump_counter(session, CatalogueRevision, tenant_id)
+        for counter in (CatalogueRevision, UiTextRevision):  # processes read both afresh
+            await bump_counter(session, counter, tenant_id)
         await _check_catalogue(session, checked, tenant_id)
     return ImportReport(
         code=checked.code,

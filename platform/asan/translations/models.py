@@ -1,11 +1,11 @@
-"""A tenant's own wording of the platform's UI strings, per locale."""
+"""A tenant's own wording of the platform's UI strings, per locale, and its revision."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from asan.db import Base, TenantOwned
@@ -28,3 +28,16 @@ class UiTextOverride(TenantOwned, Base):
     text: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class UiTextRevision(TenantOwned, Base):
+    """One row per tenant, bumped in every transaction that changes its overrides.
+
+    Processes compare it with the revision of their cached copy: that is how a
+    change made by one process reaches the others, and how the others skip
+    reading the overrides again while nothing changed.
+    """
+
+    __tablename__ = "ui_text_revisions"
+
+    revision: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,7 +4,8 @@ Every rule of an override is here, for the console and any later API or
 command: the locale is one of the tenant's, the message id is one of the
 platform's (``messages.pot``; plural and contextual messages stay with the
 platform's catalogues), the text keeps the message's placeholders, and an
-empty text removes the override. Every change is in the tenant's audit trail.
+empty text removes the override. Every change is in the tenant's audit trail
+and bumps the tenant's revision of its overrides (``ui_text_revisions``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from asan import audit
-from asan.db import on_commit, utcnow
+from asan.db import bump_counter, on_commit, utcnow
 from asan.errors import ValidationError
 from asan.i18n import (
     N_,
@@ -28,7 +29,7 @@ from asan.i18n import (
     ui_messages,
 )
 from asan.tenancy import TenantRecord
-from asan.translations.models import UiTextOverride
+from asan.translations.models import UiTextOverride, UiTextRevision
 
 MAX_TEXT_LENGTH = 2000
 """Longer than any UI string the platform has; a guard against pasting a document."""
@@ -171,7 +172,7 @@ class UiTextOverrideService:
         row.updated_by = actor
         row.updated_at = utcnow()
         change = Change.CREATED if before is None else Change.UPDATED
-        self._changed(actor, change, locale, message_id, before=before, after=text)
+        await self._changed(actor, change, locale, message_id, before=before, after=text)
         await self.session.flush()
         return change
 
@@ -181,7 +182,7 @@ class UiTextOverrideService:
             return Change.UNCHANGED
         before = row.text
         await self.session.delete(row)
-        self._changed(actor, Change.REMOVED, locale, message_id, before=before, after=None)
+        await self._changed(actor, Change.REMOVED, locale, message_id, before=before, after=None)
         await self.session.flush()
         return Change.REMOVED
 
@@ -195,7 +196,7 @@ class UiTextOverrideService:
         )
         return row
 
-    def _changed(
+    async def _changed(
         self,
         actor: str,
         change: Change,
@@ -205,6 +206,8 @@ class UiTextOverrideService:
         before: str | None,
         after: str | None,
     ) -> None:
+        """Audited, the revision bumped (other processes reload), this process's copy dropped."""
+        await bump_counter(self.session, UiTextRevision, self.tenant.id)
         audit.record(
             self.session,
             actor=actor,

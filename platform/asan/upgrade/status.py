@@ -12,7 +12,7 @@ from typing import Any
 import asan
 from asan.db import Database
 from asan.db.migrate import current_revisions
-from asan.plugins import PluginCatalogue, discover, named_plugins
+from asan.plugins import PluginCatalogue, named_plugins
 from asan.tenancy import TenantRecord
 
 
@@ -48,15 +48,16 @@ class PlatformStatus:
 
 
 async def platform_status(
-    database: Database, schema_heads: Collection[str], *, catalogue: PluginCatalogue | None = None
+    database: Database, schema_heads: Collection[str], catalogue: PluginCatalogue
 ) -> PlatformStatus:
+    """``catalogue``: the plugins the app found at start (``state.plugin_host.catalogue``)."""
     async with database.system_connection() as connection:
         revisions = await connection.run_sync(current_revisions)
     return PlatformStatus(
         version=asan.__version__,
         current=tuple(sorted(revisions)),
         heads=tuple(sorted(schema_heads)),
-        plugins=catalogue if catalogue is not None else discover(),
+        plugins=catalogue,
     )
 
 
