@@ -14,9 +14,9 @@ from urllib.parse import quote
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from admin_console.rendering import ENVIRONMENT, context_for, is_htmx, known_viewer
+from admin_console.rendering import ENVIRONMENT, context_for, known_viewer, redirect
 from admin_console.security import add_security_headers
 from asan.errors import AsanError
 from asan.i18n import current_locale, gettext
@@ -49,10 +49,7 @@ def _page(request: Request[Any, Any, Any], status: int, message: str) -> Respons
 def console_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Exception handler of every console route (Litestar calls these synchronously)."""
     if isinstance(exc, NotAuthenticatedError) and request.method in ("GET", "HEAD"):
-        target = "/console/sign-in?next=" + quote(request.url.path, safe="/")
-        headers = {"HX-Redirect": target} if is_htmx(request) else {"Location": target}
-        status = 200 if is_htmx(request) else HTTP_303_SEE_OTHER
-        return Response("", status_code=status, headers=headers, media_type=MediaType.HTML)
+        return redirect(request, "/console/sign-in?next=" + quote(request.url.path, safe="/"))
     if isinstance(exc, AsanError):
         status, message = exc.status, exc.message_in(current_locale())
     elif isinstance(exc, HTTPException):

@@ -144,8 +144,6 @@ def context_for(request: Request[Any, Any, Any], viewer: Viewer) -> dict[str, An
     tenant = viewer.tenant
     notice = request.cookies.get(NOTICE_COOKIE)
     return {
-        "request": request,
-        "viewer": viewer,
         "tenant": tenant,
         "principal": viewer.principal,
         "can": viewer.can,
@@ -166,10 +164,6 @@ def known_viewer(request: Request[Any, Any, Any]) -> Viewer:
     return Viewer(state.get("asan_principal"), tenant_of(request), frozenset())
 
 
-async def page_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    return context_for(request, await viewer_of(request))
-
-
 async def render(
     request: Request[Any, Any, Any],
     template: str,
@@ -185,7 +179,7 @@ async def render(
     fresh = anonymous_cookie(request) if template.endswith("sign_in.html") else None
     if fresh is not None:
         cookies.append(fresh)
-    full = {**(await page_context(request)), **(context or {})}
+    full = {**context_for(request, await viewer_of(request)), **(context or {})}
     if full["notice"] is not None:
         cookies.append(Cookie(key=NOTICE_COOKIE, value="", max_age=0, path="/console"))
     html = ENVIRONMENT.get_template(template).render(full)
@@ -216,14 +210,11 @@ def redirect(
                 samesite="strict",
             )
         )
-    if is_htmx(request):
-        return Response(
-            "", status_code=HTTP_200_OK, headers={"HX-Redirect": target}, cookies=all_cookies
-        )
+    htmx = is_htmx(request)
     return Response(
         "",
-        status_code=HTTP_303_SEE_OTHER,
-        headers={"Location": target},
+        status_code=HTTP_200_OK if htmx else HTTP_303_SEE_OTHER,
+        headers={"HX-Redirect": target} if htmx else {"Location": target},
         cookies=all_cookies,
         media_type=MediaType.HTML,
     )

@@ -20,17 +20,19 @@ from admin_console.pages import (
     catalogue_transfer,
 )
 from admin_console.pages.catalogue_common import (
-    STATUS_LABELS,
     FieldProblems,
     field_problems,
     page,
     reader_text,
+    status_labels,
 )
 from admin_console.pages.catalogue_editor import (
     SETTINGS_FIELDS,
+    TEXT_LABELS,
     choices,
     settings_labels,
     settings_patch,
+    submitted_values,
 )
 from admin_console.rendering import form_lists, redirect, render
 from asan.catalogue.bundle import SERVICE_TEXTS
@@ -62,7 +64,7 @@ async def catalogue_index(
             "categories": categories,
             "agency_names": agency_names,
             "category_names": category_names,
-            "status_labels": {key: gettext(label) for key, label in STATUS_LABELS.items()},
+            "status_labels": status_labels(),
             "text_of": lambda text: reader_text(text, tenant),
         },
     )
@@ -127,10 +129,8 @@ async def create_service(
         }
         taken = "field-code" if isinstance(exc, CatalogueConflictError) else ""
         problems = field_problems(exc, fields, _new_labels(), otherwise=taken)
-        values: dict[str, Any] = {key: items[-1] for key, items in form.items() if items}
-        values["channels"] = form.get("channels", [])
         return await _new_service_page(
-            request, catalogue, tenant, values, problems, status_code=exc.status
+            request, catalogue, tenant, submitted_values(form), problems, status_code=exc.status
         )
     return redirect(
         request,
@@ -142,9 +142,7 @@ async def create_service(
 def _new_labels() -> dict[str, str]:
     return {
         "field-code": gettext("Code"),
-        "field-name": gettext("Name"),
-        "field-description": gettext("Description"),
-        "field-eligibility": gettext("Who can apply"),
+        **{f"field-{key}": gettext(label) for key, label in TEXT_LABELS.items()},
         **settings_labels(),
     }
 

@@ -14,7 +14,7 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from asan.api.hosts import ServedOn, on
+from admin_console.rendering import tenant_page
 from asan.catalogue.api import catalogue_service
 from asan.catalogue.bundle import CatalogueError
 from asan.catalogue.display import localized
@@ -30,9 +30,10 @@ __all__ = [
     "FieldProblems",
     "editing_locale",
     "field_problems",
-    "opt",
     "page",
     "reader_text",
+    "service_header",
+    "status_labels",
     "whole_number",
 ]
 
@@ -55,11 +56,6 @@ STATUS_LABELS = {
 }
 
 
-def opt(permission: str) -> dict[str, Any]:
-    """``opt`` of a catalogue page: a tenant's host, and the one permission it needs."""
-    return {**on(ServedOn.TENANT), "permission": permission}
-
-
 async def _catalogue(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -74,7 +70,27 @@ def page(permission: str) -> dict[str, Any]:
     ``catalogue`` is the same service the API uses, in the request's session,
     acting as the signed-in person.
     """
-    return {"opt": opt(permission), "dependencies": {"catalogue": Provide(_catalogue)}}
+    return {"opt": tenant_page(permission), "dependencies": {"catalogue": Provide(_catalogue)}}
+
+
+def status_labels() -> dict[str, str]:
+    """A service's statuses, named in the reader's language."""
+    return {key: gettext(label) for key, label in STATUS_LABELS.items()}
+
+
+def service_header(service: Mapping[str, Any], tenant: TenantRecord) -> dict[str, Any]:
+    """What the pages of one service show above their content: its name and status, and one
+    tab per language with how many texts are still missing there.
+
+    ``service`` is a view with its ``content`` and, per locale, its ``missing`` texts
+    (``CatalogueService.working_copy``).
+    """
+    return {
+        "service": service,
+        "service_name": reader_text(service["content"].get("name"), tenant),
+        "status_labels": status_labels(),
+        "tabs": [(locale, len(service["missing"][locale])) for locale in tenant.locales],
+    }
 
 
 def editing_locale(request: Request[Any, Any, Any], tenant: TenantRecord) -> str:

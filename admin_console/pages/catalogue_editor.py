@@ -21,13 +21,13 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from admin_console.pages.catalogue_common import (
     CHANNEL_LABELS,
-    STATUS_LABELS,
     UNIT_LABELS,
     FieldProblems,
     editing_locale,
     field_problems,
     page,
     reader_text,
+    service_header,
     whole_number,
 )
 from admin_console.rendering import form_data, form_lists, is_htmx, redirect, render
@@ -37,7 +37,7 @@ from asan.errors import AsanError
 from asan.i18n import N_, gettext
 from asan.tenancy import TenantRecord
 
-_TEXT_LABELS = {
+TEXT_LABELS = {
     "name": N_("Name"),
     "description": N_("Description"),
     "eligibility": N_("Who can apply"),
@@ -84,7 +84,7 @@ def _text_fields(
         fields.append(TextField(name, path, f"field-{name}", label, multiline, value, source))
 
     for key in SERVICE_TEXTS:
-        add(key, key, gettext(_TEXT_LABELS[key]), content.get(key, {}), key != "name")
+        add(key, key, gettext(TEXT_LABELS[key]), content.get(key, {}), key != "name")
     for index, document in enumerate(content.get("required_documents", [])):
         label = gettext("Required document {number}", number=index + 1)
         add(f"document-{index}", f"required_documents[{index}]", label, document, False)
@@ -148,6 +148,13 @@ def settings_patch(form: Mapping[str, list[str]], tenant: TenantRecord) -> dict[
     }
 
 
+def submitted_values(form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """A submitted form as its fields' values again: the last of each, and every channel."""
+    values: dict[str, Any] = {key: items[-1] for key, items in form.items() if items}
+    values["channels"] = form.get("channels", [])
+    return values
+
+
 def _settings_values(content: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "agency": content.get("agency", ""),
@@ -194,22 +201,21 @@ async def _editor(
     tenant: TenantRecord,
     code: FromPath[str],
     *,
+    service: dict[str, Any] | None = None,
     submitted_texts: Mapping[str, str] | None = None,
     text_problems: FieldProblems | None = None,
     submitted_settings: Mapping[str, Any] | None = None,
     settings_problems: FieldProblems | None = None,
 ) -> Response[str]:
-    service = await catalogue.working_copy(code)
+    if service is None:
+        service = await catalogue.working_copy(code)
     locale = editing_locale(request, tenant)
     content = service["content"]
     failed = bool(text_problems) or bool(settings_problems)
     context = {
-        "service": service,
-        "service_name": reader_text(content.get("name"), tenant),
-        "status_labels": {key: gettext(label) for key, label in STATUS_LABELS.items()},
+        **service_header(service, tenant),
         "edit_locale": locale,
         "default_locale": tenant.default_locale,
-        "tabs": [(code_, len(service["missing"][code_])) for code_ in tenant.locales],
         "fields": _text_fields(content, locale, tenant.default_locale, submitted_texts),
         "missing_here": set(service["missing"][locale]),
         "text_problems": text_problems or FieldProblems({}, []),
@@ -255,7 +261,8 @@ async def save_texts(
     """Save the texts of one language into the draft."""
     locale = editing_locale(request, tenant)
     form = await form_data(request)
-    content = (await catalogue.working_copy(code))["content"]
+    service = await catalogue.working_copy(code)
+    content = service["content"]
     try:
         await catalogue.update_service(code, _text_patch(content, locale, form))
     except AsanError as exc:
@@ -266,7 +273,13 @@ async def save_texts(
             {field.id: field.label for field in fields},
         )
         return await _editor(
-            request, catalogue, tenant, code, submitted_texts=form, text_problems=problems
+            request,
+            catalogue,
+            tenant,
+            code,
+            service=service,
+            submitted_texts=form,
+            text_problems=problems,
         )
     return _draft_saved(request, code, locale)
 
@@ -284,14 +297,12 @@ async def save_settings(
         await catalogue.update_service(code, settings_patch(form, tenant))
     except AsanError as exc:
         problems = field_problems(exc, SETTINGS_FIELDS, settings_labels())
-        submitted: dict[str, Any] = {key: values[-1] for key, values in form.items() if values}
-        submitted["channels"] = form.get("channels", [])
         return await _editor(
             request,
             catalogue,
             tenant,
             code,
-            submitted_settings=submitted,
+            submitted_settings=submitted_values(form),
             settings_problems=problems,
         )
     return _draft_saved(request, code, editing_locale(request, tenant))

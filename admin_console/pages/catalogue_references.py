@@ -17,12 +17,11 @@ from litestar.params import FromPath
 from admin_console.pages.catalogue_common import (
     FieldProblems,
     field_problems,
-    opt,
     page,
     reader_text,
     whole_number,
 )
-from admin_console.rendering import form_data, redirect, render
+from admin_console.rendering import form_data, redirect, render, tenant_page
 from asan.catalogue.bundle import AGENCY_KINDS
 from asan.catalogue.errors import CatalogueConflictError
 from asan.catalogue.service import CatalogueService, ReferenceKind
@@ -125,7 +124,6 @@ async def _form_page(
         request,
         f"console/catalogue/{kind}.html",
         {
-            "kind": kind,
             "code": code,
             "values": values,
             "problems": problems or FieldProblems({}, []),
@@ -199,7 +197,7 @@ def _routes(kind: ReferenceKind) -> list[HTTPRouteHandler]:
             },
         )
 
-    @get(f"/catalogue/{plural}/new", opt=opt("catalogue.publish"))
+    @get(f"/catalogue/{plural}/new", opt=tenant_page("catalogue.publish"))
     async def new_form(
         request: Request[Any, Any, Any], tenant: NamedDependency[TenantRecord]
     ) -> Response[str]:

@@ -17,12 +17,12 @@ from litestar.params import FromPath
 
 from admin_console.pages.catalogue_common import (
     CHANNEL_LABELS,
-    STATUS_LABELS,
     editing_locale,
     page,
-    reader_text,
+    service_header,
 )
 from admin_console.rendering import is_htmx, redirect, render
+from asan.catalogue.bundle import missing_by_locale
 from asan.catalogue.display import fee_display, localized, processing_time_display
 from asan.catalogue.errors import CatalogueEntryNotFoundError
 from asan.catalogue.models import Service
@@ -95,12 +95,16 @@ async def _review(
     refusal: AsanError | None = None,
 ) -> Response[str]:
     locale = editing_locale(request, tenant)
-    service = await catalogue.working_copy(code)
     draft: dict[str, Any] | None
     try:
         draft = await catalogue.draft_view(code)
-    except CatalogueEntryNotFoundError:
+    except CatalogueEntryNotFoundError:  # no draft (or no such service: working_copy says so)
         draft = None
+    service = (
+        {**draft, "missing": missing_by_locale(draft["content"], tenant.locales)}
+        if draft is not None
+        else await catalogue.working_copy(code)
+    )
     refusal_message = refusal.message_in(current_locale()) if refusal else None
     missing = (
         list(refusal.detail.get("missing", []))
@@ -108,8 +112,7 @@ async def _review(
         else (draft["missing_texts"] if draft else [])
     )
     context = {
-        "service": service,
-        "service_name": reader_text(service["content"].get("name"), tenant),
+        **service_header(service, tenant),
         "draft": draft,
         "differences": [
             {**d, "locale": _path_locale(d["path"], tenant.locales)}
@@ -118,8 +121,6 @@ async def _review(
         "missing": missing,
         "preview": await _preview(catalogue, service["content"], locale, tenant.default_locale),
         "preview_locale": locale,
-        "tabs": [(code_, len(service["missing"][code_])) for code_ in tenant.locales],
-        "status_labels": {key: gettext(label) for key, label in STATUS_LABELS.items()},
         "refusal": refusal_message,
     }
     if is_htmx(request) and refusal is None:
@@ -201,10 +202,8 @@ async def versions(
         request,
         "console/catalogue/versions.html",
         {
-            "service": service,
-            "service_name": reader_text(service["content"].get("name"), tenant),
+            **service_header(service, tenant),
             "versions": list(reversed(await catalogue.versions(code))),
-            "status_labels": {key: gettext(label) for key, label in STATUS_LABELS.items()},
         },
     )
 

@@ -15,8 +15,8 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
-from admin_console.pages.catalogue_common import opt, page
-from admin_console.rendering import render
+from admin_console.pages.catalogue_common import page
+from admin_console.rendering import render, tenant_page
 from admin_console.security import UPLOAD_LIMIT_BYTES
 from asan.catalogue.bundle import CatalogueError, dump_catalogue
 from asan.catalogue.service import CatalogueService
@@ -40,7 +40,7 @@ async def export_file(
     )
 
 
-@get("/catalogue/import", opt=opt("catalogue.publish"))
+@get("/catalogue/import", opt=tenant_page("catalogue.publish"))
 async def import_form(request: Request[Any, Any, Any]) -> Response[str]:
     return await render(request, "console/catalogue/import.html")
 

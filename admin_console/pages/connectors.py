@@ -9,7 +9,6 @@ kept; never its value, nor where it is kept.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,19 +16,19 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
-from admin_console.rendering import render
-from asan.api.hosts import ServedOn, on
+from admin_console.rendering import render, tenant_page
 from asan.plugins import (
     ANY_AGENCY,
     InstalledPlugin,
     PluginChoice,
     PluginHost,
     SecretUnavailableError,
+    Setting,
     SettingsProblem,
     describe_settings,
     read_tenant_plugins,
+    resolve_settings,
 )
-from asan.plugins._settings import resolve_secret
 from asan.tenancy import TenantRecord
 
 
@@ -72,12 +71,20 @@ def _belongs(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + ".")
 
 
-def _secret_found(host: PluginHost, tenant: TenantRecord, reference: object) -> bool:
+def _secret_found(
+    host: PluginHost, tenant: TenantRecord, setting: Setting, reference: object
+) -> bool:
+    """Whether the secret ``reference`` names can be read where the platform would read it."""
     if not isinstance(reference, str):
         return False
-    environ: Mapping[str, str] = host.environ if host.environ is not None else os.environ
     try:
-        resolve_secret(reference, tenant=tenant.code, secrets_dir=host.secrets_dir, environ=environ)
+        resolve_settings(
+            (setting,),
+            {setting.name: reference},
+            tenant=tenant.code,
+            secrets_dir=host.secrets_dir,
+            environ=host.environ,
+        )
     except SecretUnavailableError:
         return False
     return True
@@ -98,7 +105,7 @@ def _settings(
         value = described.get(setting.name)
         found = None
         if setting.secret and setting.name in values:
-            found = _secret_found(host, tenant, values[setting.name])
+            found = _secret_found(host, tenant, setting, values[setting.name])
         shown.append(
             ShownSetting(
                 name=setting.name,
@@ -179,7 +186,7 @@ def tenant_slots(host: PluginHost, tenant: TenantRecord) -> tuple[list[Slot], li
     return slots, others
 
 
-@get("/plugins", opt={**on(ServedOn.TENANT), "permission": "settings.read"})
+@get("/plugins", opt=tenant_page("settings.read"))
 async def plugins_page(
     request: Request[Any, Any, Any], tenant: NamedDependency[TenantRecord]
 ) -> Response[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
@@ -132,7 +133,8 @@ async def load_bundle(request: Request[Any, Any, Any]) -> Response[str]:
         missing = gettext("Choose the bundle's tenant.toml file.")
         return await _refused(request, [Problem(FIELDS["tenant_toml"], "", missing)])
     try:
-        checked: CheckedBundles = check_bundle_files(files)
+        # It writes the files to a temporary folder and parses them: not on the event loop.
+        checked: CheckedBundles = await anyio.to_thread.run_sync(check_bundle_files, files)
         report = await load_checked_bundles(
             registry_of(request), checked, actor=await actor_of(request)
         )

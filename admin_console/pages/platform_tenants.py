@@ -12,10 +12,10 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from admin_console.rendering import is_htmx, redirect, render, viewer_of
+from admin_console.rendering import is_htmx, redirect, render
 from asan.api.hosts import ServedOn, on
-from asan.i18n import N_, gettext
-from asan.identity.errors import NotAuthenticatedError
+from asan.i18n import gettext
+from asan.identity.api import signed_in
 from asan.plugins import named_plugins
 from asan.tenancy import TenantRegistry, TenantStatus
 from asan.tenancy.overview import tenant_details, tenants_overview
@@ -31,10 +31,7 @@ def registry_of(request: Request[Any, Any, Any]) -> TenantRegistry:
 
 async def actor_of(request: Request[Any, Any, Any]) -> str:
     """Who acts, as the audit trail names them (the guard has made sure someone signed in)."""
-    principal = (await viewer_of(request)).principal
-    if principal is None:
-        raise NotAuthenticatedError(N_("sign in first"))
-    return principal.name
+    return (await signed_in(request)).name
 
 
 @get("/tenants", opt=TENANTS)
@@ -65,8 +62,6 @@ async def tenant_page(request: Request[Any, Any, Any], code: FromPath[str]) -> R
         "console/platform/tenant.html",
         {
             "details": details,
-            "row": details.figures,
-            "record": record,
             "hosts": record.hosts(registry_of(request).base_domain),
             "plugins": sorted(named_plugins(record.plugin_settings).items()),
         },

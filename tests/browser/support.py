@@ -36,9 +36,6 @@ class Problems:
 
     messages: list[str] = field(default_factory=list)
 
-    def clear(self) -> None:
-        self.messages.clear()
-
 
 Shoot = Callable[[Page, str], Awaitable[Path]]
 """``await shoot(page, name)`` keeps a full-page screenshot (fixture ``shoot``)."""

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import httpx
 import yaml
 
+from admin_console.pages.platform_bundles import FIELDS
 from asan.access.staff import add_platform_operator
 from asan.db import Database
 from asan.tenancy import LoadReport, TenantRegistry
@@ -76,11 +77,7 @@ def bundle(code: str) -> dict[str, bytes]:
 
 def as_upload(files: dict[str, bytes]) -> dict[str, tuple[str, bytes, str]]:
     """Bundle files as the console form's file fields."""
-    fields = {
-        "tenant.toml": "tenant_toml",
-        "catalogue.yaml": "catalogue_yaml",
-        "policy.csv": "policy_csv",
-    }
+    fields = {name: field for field, name in FIELDS.items()}
     return {fields[name]: (name, content, "text/plain") for name, content in files.items()}
 
 

@@ -266,3 +266,20 @@ async def test_an_operator_session_means_nothing_on_a_tenant_host(
     landed = await tenant_host.get("/console/")
     assert landed.status_code == 303
     assert landed.headers["location"].startswith("/console/sign-in")
+
+
+async def test_an_htmx_request_without_a_session_loads_the_sign_in_page_itself(
+    client_for: Clients,
+) -> None:
+    client = client_for("localhost")
+
+    plain = await client.get("/console/tenants", follow_redirects=False)
+    fragment = await client.get(
+        "/console/tenants?status=active", headers={"HX-Request": "true"}, follow_redirects=False
+    )
+
+    assert plain.status_code == 303
+    assert plain.headers["location"] == "/console/sign-in?next=/console/tenants"
+    assert fragment.status_code == 200
+    assert fragment.headers["hx-redirect"] == "/console/sign-in?next=/console/tenants"
+    assert "location" not in fragment.headers
